@@ -1,0 +1,22 @@
+/** One directory entry as both listing formatters and listing parsers see it. */
+export type FileType = 'file' | 'directory' | 'symlink' | 'unknown';
+
+/** A directory entry, independent of any wire format. */
+export interface FileEntry {
+  /** Name within its directory (no slashes). */
+  readonly name: string;
+  readonly type: FileType;
+  /** Size in bytes (0 when unknown). */
+  readonly size: number;
+  /** Last modification time, when known. */
+  readonly modifiedAt?: Date;
+  /** Unix permission bits (e.g. 0o644), when known. */
+  readonly mode?: number;
+  /** Target of a symbolic link, when known. */
+  readonly linkTarget?: string;
+  /** Owner and group names as shown in listings. */
+  readonly owner?: string;
+  readonly group?: string;
+  /** A stable identifier for the file (RFC 3659 "unique" fact), when known. */
+  readonly uniqueId?: string;
+}

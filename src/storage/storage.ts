@@ -1,0 +1,87 @@
+/**
+ * The Storage contract: every back-end (local disk, memory, later S3) offers these operations on
+ * virtual paths and reports failures as StorageError with a closed set of kinds. The server maps
+ * kinds to replies in one table (server/errors.ts); back-ends never produce FTP replies.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { VirtualPath } from '../protocol/virtual-path.js';
+import type { FileEntry } from '../protocol/listing/file-entry.js';
+
+/** Metadata of one file or directory. */
+export interface FileStat extends FileEntry {}
+
+/** The closed set of storage failure kinds. */
+export type StorageErrorKind =
+  | 'not-found'
+  | 'already-exists'
+  | 'not-a-directory'
+  | 'is-a-directory'
+  | 'directory-not-empty'
+  | 'permission-denied'
+  | 'no-space'
+  | 'quota-exceeded'
+  | 'invalid-name'
+  | 'busy'
+  | 'io-error';
+
+/**
+ * A storage failure. `message` is safe to show a client (no real paths, no OS text); the OS error,
+ * if any, rides along as `cause` for the log.
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  readonly code = 'ERR_FTP_STORAGE';
+  constructor(
+    readonly kind: StorageErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Options for opening a file for reading. */
+export interface ReadOptions {
+  /** Byte offset to start at (REST). */
+  start?: number;
+}
+
+/** Options for opening a file for writing. */
+export interface WriteOptions {
+  /** 'truncate' (STOR), 'append' (APPE), or a byte offset to write from (REST + STOR). */
+  mode: 'truncate' | 'append' | { offset: number };
+  /** When true, the file must not exist yet (STOU). */
+  isExclusive?: boolean;
+}
+
+/**
+ * A writable upload target. The upload counts as complete only after `stream` has finished
+ * ('finish' after all data was flushed to the back-end), so the server replies 226 only then.
+ */
+export interface UploadTarget {
+  readonly stream: Writable;
+}
+
+/** A storage back-end rooted at one account's home; all paths are virtual and absolute. */
+export interface Storage {
+  /** Metadata for a path; StorageError('not-found') when missing. */
+  stat(path: VirtualPath): Promise<FileStat>;
+  /** Entries of a directory, unsorted; StorageError('not-a-directory') for a file. */
+  list(path: VirtualPath): Promise<FileStat[]>;
+  /** Stream a file's bytes from an offset. */
+  openRead(path: VirtualPath, options?: ReadOptions): Promise<Readable>;
+  /** Open a file for writing. The parent directory must exist. */
+  openWrite(path: VirtualPath, options: WriteOptions): Promise<UploadTarget>;
+  /** Remove a file (not a directory). */
+  deleteFile(path: VirtualPath): Promise<void>;
+  /** Create one directory; the parent must exist. */
+  makeDirectory(path: VirtualPath): Promise<void>;
+  /** Remove an empty directory. */
+  removeDirectory(path: VirtualPath): Promise<void>;
+  /** Rename or move a file or directory. */
+  rename(from: VirtualPath, to: VirtualPath): Promise<void>;
+  /** Set the modification time (MFMT). */
+  setModificationTime(path: VirtualPath, modifiedAt: Date): Promise<void>;
+  /** Change permission bits (SITE CHMOD); back-ends without modes may refuse with permission-denied. */
+  changeMode(path: VirtualPath, mode: number): Promise<void>;
+}
