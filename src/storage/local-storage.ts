@@ -1,0 +1,522 @@
+/**
+ * Storage on the local disk under one root directory. This is the only module that sees real
+ * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
+ * messages go out, and the OS error (which names real paths) rides along only as `cause`.
+ */
+import { constants as fsConstants, createReadStream, type BigIntStats } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
+import { StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
+
+/** Options for LocalStorage. */
+export interface LocalStorageOptions {
+  /**
+   * Write truncating uploads (STOR, STOU) to a hidden temporary file and rename it over the target
+   * only when the upload finished, so readers never see a partial file. Append and offset (REST)
+   * uploads always write in place: they exist to extend a partial file.
+   */
+  atomicUploads?: boolean;
+}
+
+/** Prefix of the hidden temporary files of atomic uploads; such names are left out of listings. */
+export const atomicUploadPrefix = '.ferry-upload-';
+
+const readHighWaterMark = 256 * 1024;
+const maxSymbolicLinkHops = 40; // Linux's MAXSYMLINKS
+// SECURITY: O_NOFOLLOW on every open of a resolved path, so a symlink swapped in after the
+// containment check makes the open fail instead of following it out of the root.
+const noFollow = fsConstants.O_NOFOLLOW ?? 0;
+
+const safeMessages: Record<StorageErrorKind, string> = {
+  'not-found': 'No such file or directory',
+  'already-exists': 'File exists',
+  'not-a-directory': 'Not a directory',
+  'is-a-directory': 'Is a directory',
+  'directory-not-empty': 'Directory not empty',
+  'permission-denied': 'Permission denied',
+  'no-space': 'No space left on device',
+  'quota-exceeded': 'Disk quota exceeded',
+  'invalid-name': 'Invalid file name',
+  busy: 'Resource busy',
+  'io-error': 'Input/output error',
+};
+
+function storageError(kind: StorageErrorKind, cause?: unknown): StorageError {
+  return new StorageError(kind, safeMessages[kind], cause === undefined ? undefined : { cause });
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/** Translate an fs error into a StorageError; `whileRemovingDirectory` makes EEXIST mean "not empty" (POSIX allows either). */
+function toStorageError(error: unknown, whileRemovingDirectory = false): StorageError {
+  if (error instanceof StorageError) return error;
+  switch (errnoOf(error)) {
+    case 'ENOENT':
+      return storageError('not-found', error);
+    case 'EEXIST':
+      return storageError(whileRemovingDirectory ? 'directory-not-empty' : 'already-exists', error);
+    case 'ENOTDIR':
+      return storageError('not-a-directory', error);
+    case 'EISDIR':
+      return storageError('is-a-directory', error);
+    case 'ENOTEMPTY':
+      return storageError('directory-not-empty', error);
+    case 'EACCES':
+    case 'EPERM':
+    case 'ELOOP': // O_NOFOLLOW met a symlink: it appeared after the containment check
+      return storageError('permission-denied', error);
+    case 'ENOSPC':
+      return storageError('no-space', error);
+    case 'EDQUOT':
+      return storageError('quota-exceeded', error);
+    case 'EBUSY':
+      return storageError('busy', error);
+    case 'ENAMETOOLONG':
+    case 'EINVAL': // rename of a directory into itself
+      return storageError('invalid-name', error);
+    default:
+      return storageError('io-error', error);
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const errno = errnoOf(error);
+  return errno === 'ENOENT' || errno === 'ENOTDIR';
+}
+
+/** A virtual path resolved on disk. */
+interface ResolvedPath {
+  /** Every symlink followed; guaranteed inside the root. */
+  readonly real: string;
+  readonly isRoot: boolean;
+}
+
+/** A Storage on the local disk; the root must be a real (symlink-free, absolute) directory path. */
+export class LocalStorage implements Storage {
+  readonly #rootInput: string;
+  readonly #isAtomic: boolean;
+  #root: Promise<string> | undefined;
+
+  /** Serve the directory `rootRealPath`; nothing outside it is ever read, written or revealed. */
+  constructor(rootRealPath: string, options: LocalStorageOptions = {}) {
+    if (!path.isAbsolute(rootRealPath)) throw new TypeError('LocalStorage root must be an absolute path');
+    this.#rootInput = rootRealPath;
+    this.#isAtomic = options.atomicUploads ?? false;
+  }
+
+  /** The root, realpath'd once so containment compares like with like even if the caller passed a symlinked path. */
+  #rootReal(): Promise<string> {
+    this.#root ??= realpath(this.#rootInput).catch((error: unknown) => {
+      this.#root = undefined;
+      throw toStorageError(error);
+    });
+    return this.#root;
+  }
+
+  #isInside(root: string, real: string): boolean {
+    if (real === root) return true;
+    const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+    return real.startsWith(prefix);
+  }
+
+  /** The root-relative segments of a virtual path, refusing anything that could step out of the root. */
+  #segmentsOf(virtualPath: VirtualPath): string[] {
+    if (typeof virtualPath !== 'string' || !virtualPath.startsWith('/')) throw storageError('invalid-name');
+    const segments = splitSegments(virtualPath);
+    for (const segment of segments) {
+      // SECURITY: path traversal. VirtualPath is normalised by construction, but a cast string must
+      // not be able to climb out of the root with "..", and NUL would truncate the name in C.
+      if (segment === '.' || segment === '..') throw storageError('permission-denied');
+      if (segment.includes('\0')) throw storageError('invalid-name');
+      if (path.sep === '\\' && /[\\:]/.test(segment)) throw storageError('invalid-name');
+    }
+    return segments;
+  }
+
+  /**
+   * Resolve a virtual path to a real path inside the root, following every symlink (including a
+   * dangling one, whose target is where a write would land). Missing trailing components are kept
+   * as they are, so the caller's own syscall reports not-found.
+   * SECURITY: symlink escape. Containment is judged on the resolved real path, so a link inside the
+   * root that points outside it is refused for every operation. (A race with a local user who swaps
+   * directories for links between this check and the syscall is narrowed by O_NOFOLLOW on opens.)
+   */
+  async #resolve(virtualPath: VirtualPath): Promise<ResolvedPath> {
+    const root = await this.#rootReal();
+    const segments = this.#segmentsOf(virtualPath);
+    return { real: await this.#realOf(root, segments), isRoot: segments.length === 0 };
+  }
+
+  /**
+   * Like #resolve, plus the directory entry itself (real parent + own name), for operations that
+   * act on a name rather than on what it points to (delete, rmdir, rename). The full resolution is
+   * still checked, so an escaping symlink cannot even be renamed or removed.
+   */
+  async #resolveEntry(virtualPath: VirtualPath): Promise<ResolvedPath & { readonly entry: string }> {
+    const root = await this.#rootReal();
+    const segments = this.#segmentsOf(virtualPath);
+    const real = await this.#realOf(root, segments);
+    if (segments.length === 0) return { real, entry: root, isRoot: true };
+    const parent = await this.#realOf(root, segments.slice(0, -1));
+    return { real, entry: path.join(parent, segments[segments.length - 1]!), isRoot: false };
+  }
+
+  async #realOf(root: string, segments: readonly string[]): Promise<string> {
+    let real: string;
+    try {
+      real = await realpath(path.join(root, ...segments));
+    } catch (error) {
+      if (!isMissing(error) && errnoOf(error) !== 'ELOOP') throw toStorageError(error);
+      real = await this.#resolveSegments(root, segments);
+    }
+    if (!this.#isInside(root, real)) throw storageError('permission-denied');
+    return real;
+  }
+
+  /** Walk segments from the root one lstat at a time; used when realpath cannot (a component is missing). */
+  async #resolveSegments(root: string, initial: readonly string[]): Promise<string> {
+    const pending = [...initial];
+    let current = root;
+    let hops = 0;
+    while (pending.length > 0) {
+      const segment = pending.shift()!;
+      const candidate = path.join(current, segment);
+      let stats;
+      try {
+        stats = await lstat(candidate);
+      } catch (error) {
+        if (isMissing(error)) return path.join(candidate, ...pending);
+        throw toStorageError(error);
+      }
+      if (!stats.isSymbolicLink()) {
+        current = candidate;
+        continue;
+      }
+      if (++hops > maxSymbolicLinkHops) throw storageError('permission-denied');
+      const target = path.resolve(current, await readlink(candidate).catch((error: unknown) => Promise.reject(toStorageError(error))));
+      if (!this.#isInside(root, target)) throw storageError('permission-denied');
+      pending.unshift(...path.relative(root, target).split(path.sep).filter((part) => part !== ''));
+      current = root;
+    }
+    return current;
+  }
+
+  #virtualOf(root: string, real: string): string {
+    return joinSegments(path.relative(root, real).split(path.sep).filter((part) => part !== ''));
+  }
+
+  #toFileStat(name: string, stats: BigIntStats, type: FileStat['type'], linkTarget?: string): FileStat {
+    return {
+      name,
+      type,
+      size: type === 'file' ? Number(stats.size) : 0,
+      modifiedAt: new Date(Number(stats.mtimeNs / 1_000_000n)),
+      mode: Number(stats.mode) & 0o7777,
+      owner: 'ftp',
+      group: 'ftp',
+      uniqueId: `${stats.dev.toString(16)}g${stats.ino.toString(16)}`,
+      ...(linkTarget === undefined ? {} : { linkTarget }),
+    };
+  }
+
+  /** Metadata of a path, following symlinks; the root's name is "/". */
+  async stat(virtualPath: VirtualPath): Promise<FileStat> {
+    const resolved = await this.#resolve(virtualPath);
+    try {
+      const stats = await stat(resolved.real, { bigint: true });
+      const segments = splitSegments(virtualPath);
+      return this.#toFileStat(segments[segments.length - 1] ?? '/', stats, typeOf(stats));
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+
+  /**
+   * Entries of a directory. A symlink is listed as 'symlink'; when it resolves inside the root it
+   * carries the size and time of its target and `linkTarget` as a virtual path, otherwise it is
+   * shown with size 0 and no target, so the listing never reveals what lies outside the root.
+   * Temporary files of atomic uploads are left out.
+   */
+  async list(virtualPath: VirtualPath): Promise<FileStat[]> {
+    const resolved = await this.#resolve(virtualPath);
+    const root = await this.#rootReal();
+    let names: string[];
+    try {
+      names = await readdir(resolved.real);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+    const entries = await Promise.all(
+      names
+        .filter((name) => !name.startsWith(atomicUploadPrefix))
+        .map(async (name): Promise<FileStat | null> => {
+          const entryPath = path.join(resolved.real, name);
+          let stats: BigIntStats;
+          try {
+            stats = await lstat(entryPath, { bigint: true });
+          } catch {
+            return null; // removed while listing
+          }
+          if (!stats.isSymbolicLink()) return this.#toFileStat(name, stats, typeOf(stats));
+          try {
+            const target = await this.#resolveSegments(root, [...path.relative(root, entryPath).split(path.sep)]);
+            const targetStats = await stat(target, { bigint: true }).catch(() => null);
+            const shown = this.#toFileStat(name, targetStats ?? stats, 'symlink', this.#virtualOf(root, target));
+            return { ...shown, size: targetStats?.isFile() ? Number(targetStats.size) : 0, mode: 0o777 };
+          } catch {
+            return { ...this.#toFileStat(name, stats, 'symlink'), size: 0, mode: 0o777 };
+          }
+        }),
+    );
+    return entries.filter((entry): entry is FileStat => entry !== null);
+  }
+
+  /** Stream a file from `start` (default 0); is-a-directory for a directory. */
+  async openRead(virtualPath: VirtualPath, options: ReadOptions = {}): Promise<Readable> {
+    const start = options.start ?? 0;
+    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('start must be a non-negative integer');
+    const resolved = await this.#resolve(virtualPath);
+    let handle: FileHandle;
+    try {
+      handle = await open(resolved.real, fsConstants.O_RDONLY | noFollow);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw storageError('is-a-directory');
+      if (!stats.isFile()) throw storageError('permission-denied'); // FIFOs and devices would block or never end
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw toStorageError(error);
+    }
+    // Opened by handle, so errors the stream may emit later name no path.
+    return createReadStream('', { fd: handle, start, highWaterMark: readHighWaterMark, autoClose: true });
+  }
+
+  /**
+   * Open a file for writing: 'truncate' (STOR), 'append' (APPE) or { offset } (REST + STOR, which
+   * like vsftpd cuts the file at the offset and writes from there, zero-filling if it was shorter).
+   * The stream's 'finish' fires only after the data is written and the descriptor closed (and, with
+   * atomic uploads, the file renamed into place). A stream destroyed before finishing keeps what
+   * was written, except an atomic upload, whose temporary file is removed.
+   */
+  async openWrite(virtualPath: VirtualPath, options: WriteOptions): Promise<UploadTarget> {
+    const mode = options.mode;
+    if (typeof mode === 'object' && (!Number.isSafeInteger(mode.offset) || mode.offset < 0)) {
+      throw new RangeError('offset must be a non-negative integer');
+    }
+    const resolved = await this.#resolve(virtualPath);
+    if (resolved.isRoot) throw storageError('is-a-directory');
+    const isExclusive = options.isExclusive ?? false;
+    const exclusiveFlag = isExclusive ? fsConstants.O_EXCL : 0;
+    const isAtomic = this.#isAtomic && mode === 'truncate';
+
+    if (isAtomic) {
+      // Fail early for the common refusals; the final rename (or link, if exclusive) decides races.
+      const existing = await stat(resolved.real).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(toStorageError(error))));
+      if (existing?.isDirectory()) throw storageError('is-a-directory');
+      if (existing !== null && isExclusive) throw storageError('already-exists');
+      const temporary = path.join(path.dirname(resolved.real), atomicUploadPrefix + randomBytes(12).toString('hex'));
+      let handle: FileHandle;
+      try {
+        handle = await open(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | noFollow, 0o666);
+      } catch (error) {
+        throw toStorageError(error);
+      }
+      return { stream: new FileUploadStream(handle, 0, false, { temporary, target: resolved.real, isExclusive }) };
+    }
+
+    let flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | exclusiveFlag | noFollow;
+    if (mode === 'truncate') flags |= fsConstants.O_TRUNC;
+    if (mode === 'append') flags |= fsConstants.O_APPEND;
+    let handle: FileHandle;
+    try {
+      handle = await open(resolved.real, flags, 0o666);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+    let position = 0;
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw storageError('is-a-directory');
+      if (typeof mode === 'object') {
+        await handle.truncate(mode.offset);
+        position = mode.offset;
+      }
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw toStorageError(error);
+    }
+    return { stream: new FileUploadStream(handle, position, mode === 'append', null) };
+  }
+
+  /** Remove a file (or a symlink itself, never its target); is-a-directory for a directory. */
+  async deleteFile(virtualPath: VirtualPath): Promise<void> {
+    const resolved = await this.#resolveEntry(virtualPath);
+    if (resolved.isRoot) throw storageError('permission-denied');
+    try {
+      const stats = await lstat(resolved.entry);
+      if (stats.isDirectory()) throw storageError('is-a-directory');
+      await unlink(resolved.entry);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+
+  /** Create one directory; the parent must exist. */
+  async makeDirectory(virtualPath: VirtualPath): Promise<void> {
+    const resolved = await this.#resolve(virtualPath);
+    try {
+      await mkdir(resolved.real, { mode: 0o777 });
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+
+  /** Remove an empty directory; the root can never be removed. */
+  async removeDirectory(virtualPath: VirtualPath): Promise<void> {
+    const resolved = await this.#resolveEntry(virtualPath);
+    if (resolved.isRoot) throw storageError('permission-denied');
+    try {
+      await rmdir(resolved.entry);
+    } catch (error) {
+      throw toStorageError(error, true);
+    }
+  }
+
+  /** Rename or move within the root, replacing an existing file as POSIX rename(2) does. */
+  async rename(from: VirtualPath, to: VirtualPath): Promise<void> {
+    const source = await this.#resolveEntry(from);
+    const target = await this.#resolveEntry(to);
+    if (source.isRoot || target.isRoot) throw storageError('permission-denied');
+    try {
+      await rename(source.entry, target.entry);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+
+  /** Set the modification time, keeping the access time. */
+  async setModificationTime(virtualPath: VirtualPath, modifiedAt: Date): Promise<void> {
+    const resolved = await this.#resolve(virtualPath);
+    try {
+      const stats = await stat(resolved.real);
+      await utimes(resolved.real, stats.atime, modifiedAt);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+
+  /** Change the permission bits (masked to 0o7777). */
+  async changeMode(virtualPath: VirtualPath, mode: number): Promise<void> {
+    const resolved = await this.#resolve(virtualPath);
+    try {
+      await chmod(resolved.real, mode & 0o7777);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  }
+}
+
+function typeOf(stats: BigIntStats): FileStat['type'] {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isSymbolicLink()) return 'symlink';
+  return 'unknown';
+}
+
+interface AtomicCommit {
+  readonly temporary: string;
+  readonly target: string;
+  readonly isExclusive: boolean;
+}
+
+/**
+ * A Writable over an open file. Its `_final` closes the descriptor (and commits an atomic upload)
+ * before 'finish' is emitted, so "finished" means durable in the OS and visible to readers; an
+ * fs.WriteStream would emit 'finish' before its close.
+ */
+class FileUploadStream extends Writable {
+  readonly #handle: FileHandle;
+  readonly #isAppend: boolean;
+  readonly #commit: AtomicCommit | null;
+  #position: number;
+  #isClosed = false;
+  #isCommitted = false;
+  #inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(handle: FileHandle, position: number, isAppend: boolean, commit: AtomicCommit | null) {
+    super({ highWaterMark: readHighWaterMark });
+    this.#handle = handle;
+    this.#position = position;
+    this.#isAppend = isAppend;
+    this.#commit = commit;
+  }
+
+  async #writeAll(buffers: Buffer[]): Promise<void> {
+    let pending = buffers.filter((buffer) => buffer.length > 0);
+    while (pending.length > 0) {
+      // With O_APPEND the kernel ignores the position; undefined writes at the current offset.
+      const { bytesWritten } = await this.#handle.writev(pending, this.#isAppend ? undefined : this.#position);
+      this.#position += bytesWritten;
+      let remaining = bytesWritten;
+      while (pending.length > 0 && remaining >= pending[0]!.length) remaining -= pending.shift()!.length;
+      if (remaining > 0) pending[0] = pending[0]!.subarray(remaining);
+    }
+  }
+
+  #run(work: () => Promise<void>, callback: (error?: Error | null) => void): void {
+    const running = work();
+    this.#inFlight = running.catch(() => undefined);
+    running.then(
+      () => callback(),
+      (error: unknown) => callback(toStorageError(error)),
+    );
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#run(() => this.#writeAll([chunk]), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.#run(() => this.#writeAll(chunks.map((entry) => entry.chunk)), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#run(async () => {
+      this.#isClosed = true;
+      await this.#handle.close();
+      const commit = this.#commit;
+      if (commit === null) return;
+      if (commit.isExclusive) {
+        // link(2) fails if the target exists, unlike rename(2): STOU must never replace a file.
+        await link(commit.temporary, commit.target);
+        await unlink(commit.temporary);
+      } else {
+        await rename(commit.temporary, commit.target);
+      }
+      this.#isCommitted = true;
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const cleanUp = async (): Promise<void> => {
+      await this.#inFlight;
+      if (!this.#isClosed) {
+        this.#isClosed = true;
+        await this.#handle.close().catch(() => undefined);
+      }
+      if (this.#commit !== null && !this.#isCommitted) await unlink(this.#commit.temporary).catch(() => undefined);
+    };
+    cleanUp().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+}
