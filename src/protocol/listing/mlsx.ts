@@ -1,0 +1,210 @@
+/**
+ * Machine-readable listings, RFC 3659 §7 (MLST on the control connection, MLSD on the data
+ * connection), and the timestamp syntax RFC 3659 §2.3 shares with MDTM and MFMT.
+ */
+import type { FileEntry, FileType } from './file-entry.js';
+import { toSingleLineText } from './single-line-text.js';
+import { makeUtcDate } from './utc-date.js';
+
+/** The facts Ferry can produce, in the order it writes them (RFC 3659 §7.5, §7.6 for unix.mode). */
+export const supportedMlsxFacts: readonly string[] = ['type', 'size', 'modify', 'perm', 'unique', 'unix.mode'];
+
+/** Options for {@link formatMlsxFacts}. */
+export interface MlsxFormatOptions {
+  /** The perm fact value (RFC 3659 §7.5.5), e.g. "adfrw"; computed by the server from the account. */
+  readonly perm: string;
+  /** Facts selected with OPTS MLST (lower-case or not); all supported facts when absent. */
+  readonly requestedFacts?: ReadonlySet<string>;
+}
+
+/** Options for {@link formatFtpTimestamp}. */
+export interface FtpTimestampFormatOptions {
+  /** Append ".sss" when the milliseconds are not zero (RFC 3659 §2.3 allows a fraction). */
+  readonly includeMilliseconds?: boolean;
+}
+
+/**
+ * `YYYYMMDDHHMMSS` in UTC (RFC 3659 §2.3), optionally with `.sss`. Throws RangeError for an invalid
+ * date or a year outside 0000–9999, which the syntax cannot express.
+ */
+export function formatFtpTimestamp(date: Date, options: FtpTimestampFormatOptions = {}): string {
+  const year = date.getUTCFullYear();
+  if (!Number.isFinite(date.getTime()) || year < 0 || year > 9999) {
+    throw new RangeError('date cannot be written as an FTP timestamp');
+  }
+  const two = (value: number): string => String(value).padStart(2, '0');
+  const text =
+    String(year).padStart(4, '0') +
+    two(date.getUTCMonth() + 1) +
+    two(date.getUTCDate()) +
+    two(date.getUTCHours()) +
+    two(date.getUTCMinutes()) +
+    two(date.getUTCSeconds());
+  const milliseconds = date.getUTCMilliseconds();
+  if (options.includeMilliseconds && milliseconds !== 0) return `${text}.${String(milliseconds).padStart(3, '0')}`;
+  return text;
+}
+
+/**
+ * Parse `YYYYMMDDHHMMSS[.fraction]` (RFC 3659 §2.3, always UTC). Returns null for any other text
+ * or an impossible date (month 13, 30 February, hour 24). Digits past milliseconds are dropped.
+ */
+export function parseFtpTimestamp(text: string): Date | null {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,9}))?$/.exec(text);
+  if (!match) return null;
+  const fields = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const milliseconds = match[7] ? Number(match[7].slice(0, 3).padEnd(3, '0')) : 0;
+  return makeUtcDate(...fields, milliseconds);
+}
+
+function mlsxType(type: FileType, linkTarget: string | undefined): string {
+  if (type === 'directory') return 'dir';
+  if (type === 'file') return 'file';
+  if (type === 'symlink') {
+    // RFC 3659 §7.5.1 allows OS-specific types; "OS.unix=slink:<target>" is what FileZilla,
+    // basic-ftp and ProFTPD understand. A target that would break the fact syntax is left out.
+    return linkTarget !== undefined && !/[;\s\0]/.test(linkTarget) ? `OS.unix=slink:${linkTarget}` : 'OS.unix=symlink';
+  }
+  return 'OS.unix=unknown';
+}
+
+/** Fact values are delimited by ";" and end at the space before the name (RFC 3659 §7.2). */
+function factValue(text: string): string {
+  return text.replace(/[;\s\0]/g, '');
+}
+
+function defaultMode(type: FileType): number {
+  if (type === 'directory') return 0o755;
+  if (type === 'symlink') return 0o777;
+  return 0o644;
+}
+
+/**
+ * The fact string for one entry, e.g. `type=file;size=12;modify=20240101120000;perm=adfrw;unix.mode=0644;`.
+ * Only requested facts are written (names compared case-insensitively); size only for files,
+ * modify and unique only when known.
+ */
+export function formatMlsxFacts(entry: FileEntry, options: MlsxFormatOptions): string {
+  const requested = options.requestedFacts
+    ? new Set([...options.requestedFacts].map((fact) => fact.toLowerCase()))
+    : new Set(supportedMlsxFacts);
+  const facts: string[] = [];
+  const add = (name: string, value: string | undefined): void => {
+    if (requested.has(name) && value !== undefined) facts.push(`${name}=${value};`);
+  };
+  add('type', mlsxType(entry.type, entry.linkTarget));
+  add('size', entry.type === 'file' ? String(Number.isFinite(entry.size) && entry.size > 0 ? Math.trunc(entry.size) : 0) : undefined);
+  add('modify', entry.modifiedAt ? tryFormatTimestamp(entry.modifiedAt) : undefined);
+  add('perm', factValue(options.perm));
+  add('unique', entry.uniqueId !== undefined && factValue(entry.uniqueId) !== '' ? factValue(entry.uniqueId) : undefined);
+  add('unix.mode', ((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(4, '0'));
+  return facts.join('');
+}
+
+function tryFormatTimestamp(date: Date): string | undefined {
+  try {
+    return formatFtpTimestamp(date);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One MLSD line (or MLST line without its leading space): facts, one space, the name
+ * (RFC 3659 §7.2). CR, LF and NUL in the name are replaced so the entry stays one line.
+ */
+export function formatMlsxLine(entry: FileEntry, options: MlsxFormatOptions, name: string = entry.name): string {
+  return `${formatMlsxFacts(entry, options)} ${toSingleLineText(name)}`;
+}
+
+/** The FEAT line advertising MLST (RFC 3659 §7.8): every supported fact, "*" on the enabled ones. */
+export function formatMlstFeatLine(enabled: ReadonlySet<string>): string {
+  const enabledLower = new Set([...enabled].map((fact) => fact.toLowerCase()));
+  return `MLST ${supportedMlsxFacts.map((fact) => `${fact}${enabledLower.has(fact) ? '*' : ''};`).join('')}`;
+}
+
+/**
+ * The facts selected by `OPTS MLST <facts>` (RFC 3659 §7.9): lower-cased, unsupported names
+ * ignored, an empty list selecting none. Accepts the argument with or without the "MLST" word.
+ */
+export function parseOptsMlst(argument: string): Set<string> {
+  const list = argument.replace(/^\s*MLST(?:\s+|$)/i, '').trim();
+  const selected = new Set<string>();
+  for (const name of list.split(';')) {
+    const fact = name.trim().toLowerCase();
+    if (supportedMlsxFacts.includes(fact)) selected.add(fact);
+  }
+  return selected;
+}
+
+/** A parsed MLSD/MLST entry with every fact as sent (names lower-cased). */
+export type MlsxEntry = FileEntry & { readonly facts: Readonly<Record<string, string>> };
+
+function typeFromFact(value: string | undefined): { type: FileType; linkTarget?: string } {
+  const lower = (value ?? '').toLowerCase();
+  if (lower === 'file') return { type: 'file' };
+  if (lower === 'dir' || lower === 'cdir' || lower === 'pdir') return { type: 'directory' };
+  if (lower.startsWith('os.unix=slink')) {
+    const target = value!.slice('os.unix=slink'.length);
+    return target.startsWith(':') && target.length > 1 ? { type: 'symlink', linkTarget: target.slice(1) } : { type: 'symlink' };
+  }
+  if (lower === 'os.unix=symlink') return { type: 'symlink' };
+  return { type: 'unknown' };
+}
+
+function nonNegativeInteger(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Where the facts end. RFC 3659 §7.2 ends them with ";" and one space, so the first space is the
+ * separator; some servers put spaces inside values (owner names), then the first "; " is.
+ */
+function factsEnd(body: string): number {
+  const firstSpace = body.indexOf(' ');
+  if (firstSpace <= 0 || body[firstSpace - 1] === ';') return firstSpace;
+  const semicolonSpace = body.indexOf('; ');
+  return semicolonSpace === -1 ? firstSpace : semicolonSpace + 1;
+}
+
+/**
+ * Parse one MLSD line, or an MLST line from the control connection (its leading space is
+ * tolerated). Returns null unless the line has at least one `name=value` fact. `type=cdir` and
+ * `type=pdir` come back as directories with `facts.type` kept so callers can skip them;
+ * `OS.unix=slink:<target>` is a symlink. The name is returned as given; never throws.
+ */
+export function parseMlsxLine(line: string): MlsxEntry | null {
+  const body = line.startsWith(' ') ? line.slice(1) : line;
+  const separator = factsEnd(body);
+  if (separator <= 0) return null;
+  const name = body.slice(separator + 1);
+  if (name === '') return null;
+  // A null-prototype record: a fact named "__proto__" or "constructor" is just a fact.
+  const facts: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const fact of body.slice(0, separator).split(';')) {
+    if (fact === '') continue;
+    const equals = fact.indexOf('=');
+    const factName = fact.slice(0, equals);
+    if (equals <= 0 || !/^[^\s=;]+$/.test(factName)) return null;
+    facts[factName.toLowerCase()] = fact.slice(equals + 1);
+  }
+  if (Object.keys(facts).length === 0) return null;
+  const { type, linkTarget } = typeFromFact(facts['type']);
+  const entry: { -readonly [K in keyof MlsxEntry]: MlsxEntry[K] } = {
+    name,
+    type,
+    size: nonNegativeInteger(facts['size']) ?? nonNegativeInteger(facts['sizd']) ?? 0,
+    facts,
+  };
+  const modifiedAt = facts['modify'] !== undefined ? parseFtpTimestamp(facts['modify']) : null;
+  if (modifiedAt) entry.modifiedAt = modifiedAt;
+  const modeText = facts['unix.mode'];
+  if (modeText !== undefined && /^[0-7]{1,6}$/.test(modeText)) entry.mode = parseInt(modeText, 8) & 0o7777;
+  if (linkTarget !== undefined) entry.linkTarget = linkTarget;
+  const owner = facts['unix.ownername'] ?? facts['unix.owner'] ?? facts['unix.uid'];
+  const group = facts['unix.groupname'] ?? facts['unix.group'] ?? facts['unix.gid'];
+  if (owner !== undefined) entry.owner = owner;
+  if (group !== undefined) entry.group = group;
+  if (facts['unique'] !== undefined) entry.uniqueId = facts['unique'];
+  return entry;
+}
