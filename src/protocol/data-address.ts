@@ -30,16 +30,32 @@ export function isSameHost(a: string, b: string): boolean {
   const left = unmapIPv4(a).toLowerCase();
   const right = unmapIPv4(b).toLowerCase();
   if (left === right) return true;
-  if (isIPv6(left) && isIPv6(right)) return expandIPv6(left) === expandIPv6(right);
-  return false;
+  const leftCanonical = canonicalIPAddress(left);
+  return leftCanonical !== null && leftCanonical === canonicalIPAddress(right);
 }
 
-function expandIPv6(address: string): string {
-  const [head = '', tail = ''] = address.split('::');
+/**
+ * Eight four-digit hex groups for any IPv4 or IPv6 literal, IPv4 written as its mapped IPv6
+ * (RFC 4291 §2.5.5.2), so that "0:0:0:0:0:ffff:7f00:1", "::ffff:127.0.0.1" and "127.0.0.1" agree.
+ * Null for anything that is not an IP literal (host names never match by spelling alone).
+ */
+function canonicalIPAddress(address: string): string | null {
+  if (isIPv4(address)) return canonicalIPAddress(`::ffff:${address}`);
+  if (!isIPv6(address)) return null;
+  let text = address;
+  // A trailing dotted quad stands for the last two groups (RFC 4291 §2.2, form 3).
+  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [b1, b2, b3, b4] = dotted.slice(2).map(Number) as [number, number, number, number];
+    text = `${dotted[1]}${((b1 << 8) | b2).toString(16)}:${((b3 << 8) | b4).toString(16)}`;
+  }
+  const [head = '', tail = ''] = text.split('::');
   const headParts = head ? head.split(':') : [];
   const tailParts = tail ? tail.split(':') : [];
-  const missing = address.includes('::') ? 8 - headParts.length - tailParts.length : 0;
-  return [...headParts, ...Array(missing).fill('0'), ...tailParts].map((part) => part.padStart(4, '0')).join(':');
+  const missing = text.includes('::') ? 8 - headParts.length - tailParts.length : 0;
+  return [...headParts, ...Array<string>(missing).fill('0'), ...tailParts]
+    .map((part) => part.padStart(4, '0'))
+    .join(':');
 }
 
 function parseByte(text: string): number {
@@ -83,7 +99,8 @@ export function formatPasvReplyText(address: DataAddress): string {
 
 /** Extract the address from a 227 reply's text; tolerant of the many formats servers use. */
 export function parsePasvReplyText(text: string): DataAddress {
-  const match = /(\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3})/.exec(text);
+  // The lookarounds keep "1234,5,6,7,8,9" from being read as "234,5,6,7,8,9".
+  const match = /(?<!\d)(\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3})(?!\d)/.exec(text);
   if (!match) throw new DataAddressError('no address in 227 reply');
   return parseHostPortNumbers(match[1]!.replace(/\s/g, ''));
 }

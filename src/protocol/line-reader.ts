@@ -27,6 +27,8 @@ export class LineReader {
   private isOverflowing = false;
   private overflowBytes = 0;
   private telnetState: TelnetState = 'data';
+  /** A CR not yet known to be part of the CRLF terminator; it only counts as data if no LF follows. */
+  private isHoldingCR = false;
 
   constructor(private readonly maxCommandLineBytes = defaultMaxCommandLineBytes) {
     this.lineBytes = Buffer.alloc(maxCommandLineBytes);
@@ -65,6 +67,17 @@ export class LineReader {
   }
 
   private appendByte(byte: number): void {
+    // The terminator's CR is held back rather than stored, so a line of exactly the cap is
+    // accepted whether it ends in CRLF or a bare LF.
+    if (this.isHoldingCR) {
+      this.isHoldingCR = false;
+      this.storeByte(CR);
+    }
+    if (byte === CR) this.isHoldingCR = true;
+    else this.storeByte(byte);
+  }
+
+  private storeByte(byte: number): void {
     if (this.isOverflowing) {
       this.overflowBytes++;
       return;
@@ -79,6 +92,7 @@ export class LineReader {
   }
 
   private finishLine(): LineEvent {
+    this.isHoldingCR = false;
     if (this.isOverflowing) {
       const discardedBytes = this.overflowBytes;
       this.isOverflowing = false;
@@ -86,9 +100,7 @@ export class LineReader {
       this.lineLength = 0;
       return { kind: 'overflow', discardedBytes };
     }
-    let end = this.lineLength;
-    if (end > 0 && this.lineBytes[end - 1] === CR) end--;
-    const line = decodeCommandBytes(this.lineBytes.subarray(0, end));
+    const line = decodeCommandBytes(this.lineBytes.subarray(0, this.lineLength));
     this.lineLength = 0;
     return { kind: 'line', line };
   }

@@ -21,7 +21,8 @@ export function replyText(reply: FtpReply): string {
  * CR and LF inside a line are replaced so that no text (e.g. a file name) can inject a reply line.
  */
 export function formatReply(replyCode: number, text: string | readonly string[]): string {
-  const lines = (typeof text === 'string' ? text.split('\n') : [...text]).map(sanitizeReplyText);
+  // Split at CRLF too: a text that already uses CRLF would otherwise get a stray space per line.
+  const lines = (typeof text === 'string' ? text.split(/\r?\n/) : [...text]).map(sanitizeReplyText);
   if (lines.length <= 1) return `${replyCode} ${lines[0] ?? ''}\r\n`;
   const first = `${replyCode}-${lines[0]}\r\n`;
   const middle = lines
