@@ -1,0 +1,287 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readFile as readRealFile, readdir, realpath, rm, symlink, writeFile as writeRealFile, lstat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LocalStorage } from '../../src/storage/local-storage.js';
+import { StorageError, type Storage } from '../../src/storage/storage.js';
+import type { VirtualPath } from '../../src/protocol/virtual-path.js';
+import { destroyAndWait, expectKind, readFile, runStorageContract, vp, writeFile } from './storage-contract.js';
+
+async function makeTemporaryDirectory(): Promise<string> {
+  return realpath(await mkdtemp(path.join(tmpdir(), 'ferry-local-storage-')));
+}
+
+runStorageContract('LocalStorage', async () => {
+  const root = await makeTemporaryDirectory();
+  return { storage: new LocalStorage(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+});
+
+runStorageContract(
+  'LocalStorage with atomic uploads',
+  async () => {
+    const root = await makeTemporaryDirectory();
+    return { storage: new LocalStorage(root, { atomicUploads: true }), cleanup: () => rm(root, { recursive: true, force: true }) };
+  },
+  { keepsPartialUploads: false },
+);
+
+describe('LocalStorage containment', () => {
+  let sandbox: string;
+  let root: string;
+  let outside: string;
+  let storage: LocalStorage;
+
+  before(async () => {
+    sandbox = await makeTemporaryDirectory();
+    root = path.join(sandbox, 'root');
+    outside = path.join(sandbox, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+    await writeRealFile(path.join(outside, 'secret.txt'), 'top secret');
+    await mkdir(path.join(root, 'inside'));
+    await writeRealFile(path.join(root, 'inside', 'public.txt'), 'public');
+    await symlink(path.join(outside, 'secret.txt'), path.join(root, 'file-link'));
+    await symlink(outside, path.join(root, 'dir-link'));
+    await symlink('../outside/new-file.txt', path.join(root, 'dangling-out'));
+    await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'good-file-link'));
+    await symlink('inside', path.join(root, 'good-dir-link'));
+    await symlink('inside/not-yet.txt', path.join(root, 'dangling-in'));
+    storage = new LocalStorage(root);
+  });
+  after(() => rm(sandbox, { recursive: true, force: true }));
+
+  it('refuses stat, read, write and changes through a file symlink that points outside the root', async () => {
+    await expectKind(storage.stat(vp('/file-link')), 'permission-denied');
+    await expectKind(storage.openRead(vp('/file-link')), 'permission-denied');
+    await expectKind(storage.openWrite(vp('/file-link'), { mode: 'truncate' }), 'permission-denied');
+    await expectKind(storage.openWrite(vp('/file-link'), { mode: 'append' }), 'permission-denied');
+    await expectKind(storage.changeMode(vp('/file-link'), 0o777), 'permission-denied');
+    await expectKind(storage.setModificationTime(vp('/file-link'), new Date(0)), 'permission-denied');
+    await expectKind(storage.deleteFile(vp('/file-link')), 'permission-denied');
+    assert.equal(await readRealFile(path.join(outside, 'secret.txt'), 'utf8'), 'top secret');
+  });
+
+  it('refuses list, read, write, mkdir and rmdir through a directory symlink that points outside the root', async () => {
+    await expectKind(storage.stat(vp('/dir-link')), 'permission-denied');
+    await expectKind(storage.list(vp('/dir-link')), 'permission-denied');
+    await expectKind(storage.openRead(vp('/dir-link/secret.txt')), 'permission-denied');
+    await expectKind(storage.openWrite(vp('/dir-link/planted.txt'), { mode: 'truncate' }), 'permission-denied');
+    await expectKind(storage.makeDirectory(vp('/dir-link/new-dir')), 'permission-denied');
+    await expectKind(storage.removeDirectory(vp('/dir-link')), 'permission-denied');
+    await expectKind(storage.deleteFile(vp('/dir-link/secret.txt')), 'permission-denied');
+    assert.deepEqual(await readdir(outside), ['secret.txt']);
+  });
+
+  it('refuses to create a file through a dangling symlink that points outside the root', async () => {
+    await expectKind(storage.openWrite(vp('/dangling-out'), { mode: 'truncate' }), 'permission-denied');
+    await expectKind(storage.openWrite(vp('/dangling-out'), { mode: { offset: 0 } }), 'permission-denied');
+    assert.deepEqual(await readdir(outside), ['secret.txt']);
+  });
+
+  it('refuses renames from or onto an escaping symlink, and into an escaping directory', async () => {
+    await writeRealFile(path.join(root, 'mine.txt'), 'mine');
+    await expectKind(storage.rename(vp('/mine.txt'), vp('/dir-link/stolen.txt')), 'permission-denied');
+    await expectKind(storage.rename(vp('/mine.txt'), vp('/file-link')), 'permission-denied');
+    await expectKind(storage.rename(vp('/dir-link/secret.txt'), vp('/taken.txt')), 'permission-denied');
+    await expectKind(storage.rename(vp('/file-link'), vp('/taken.txt')), 'permission-denied');
+    assert.deepEqual(await readdir(outside), ['secret.txt']);
+    assert.ok((await lstat(path.join(root, 'file-link'))).isSymbolicLink());
+  });
+
+  it('lists escaping symlinks without revealing their targets', async () => {
+    const entries = await storage.list(vp('/'));
+    const fileLink = entries.find((entry) => entry.name === 'file-link');
+    const dirLink = entries.find((entry) => entry.name === 'dir-link');
+    assert.equal(fileLink?.type, 'symlink');
+    assert.equal(fileLink?.linkTarget, undefined);
+    assert.equal(fileLink?.size, 0);
+    assert.equal(dirLink?.type, 'symlink');
+    assert.equal(dirLink?.linkTarget, undefined);
+    assert.ok(!JSON.stringify(entries).includes(sandbox));
+  });
+
+  it('follows symlinks that stay inside the root and shows their targets as virtual paths', async () => {
+    assert.equal((await readFile(storage, '/good-file-link')).toString(), 'public');
+    assert.deepEqual((await storage.list(vp('/good-dir-link'))).map((entry) => entry.name), ['public.txt']);
+    const entries = await storage.list(vp('/'));
+    const fileLink = entries.find((entry) => entry.name === 'good-file-link');
+    assert.equal(fileLink?.type, 'symlink');
+    assert.equal(fileLink?.linkTarget, '/inside/public.txt');
+    assert.equal(fileLink?.size, 'public'.length);
+    assert.equal(entries.find((entry) => entry.name === 'good-dir-link')?.linkTarget, '/inside');
+  });
+
+  it('creates the target of a dangling symlink that points inside the root', async () => {
+    await writeFile(storage, '/dangling-in', 'landed inside');
+    assert.equal(await readRealFile(path.join(root, 'inside', 'not-yet.txt'), 'utf8'), 'landed inside');
+  });
+
+  it('deletes a symlink itself, never the file it points to', async () => {
+    await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'to-delete'));
+    await storage.deleteFile(vp('/to-delete'));
+    assert.equal(await readRealFile(path.join(root, 'inside', 'public.txt'), 'utf8'), 'public');
+  });
+
+  it('never lets ".." climb out of the root, however the path was built', async () => {
+    for (const text of ['/..', '/../outside/secret.txt', '/inside/../../outside/secret.txt', '/../../../../etc/passwd']) {
+      await expectKind(storage.openRead(text as VirtualPath), 'permission-denied');
+      await expectKind(storage.openWrite(text as VirtualPath, { mode: 'truncate' }), 'permission-denied');
+    }
+    // Normalised the proper way, ".." stops at the virtual root.
+    await expectKind(storage.openRead(vp('/../../outside/secret.txt')), 'not-found');
+    assert.deepEqual((await storage.list(vp('/inside/../..'))).some((entry) => entry.name === 'inside'), true);
+  });
+
+  it('refuses a symlink loop instead of hanging', async () => {
+    await symlink('loop-b', path.join(root, 'loop-a'));
+    await symlink('loop-a', path.join(root, 'loop-b'));
+    await assert.rejects(storage.openWrite(vp('/loop-a'), { mode: 'truncate' }), StorageError);
+    await assert.rejects(storage.stat(vp('/loop-a')), StorageError);
+  });
+
+  it('never puts the real root path into an error message', async () => {
+    const attempts: Array<() => Promise<unknown>> = [
+      () => storage.stat(vp('/missing')),
+      () => storage.openRead(vp('/inside')),
+      () => storage.openWrite(vp('/missing/file'), { mode: 'truncate' }),
+      () => storage.list(vp('/inside/public.txt')),
+      () => storage.makeDirectory(vp('/inside')),
+      () => storage.removeDirectory(vp('/')),
+      () => storage.rename(vp('/missing'), vp('/x')),
+      () => storage.stat(vp('/file-link')),
+    ];
+    for (const attempt of attempts) {
+      const error = await attempt().then(
+        () => assert.fail('expected a failure'),
+        (failure: unknown) => failure,
+      );
+      assert.ok(error instanceof StorageError);
+      assert.ok(!error.message.includes(sandbox), error.message);
+      assert.ok(!error.message.includes(tmpdir()), error.message);
+      assert.ok(!/ENOENT|EISDIR|errno/.test(error.message), error.message);
+    }
+  });
+
+  it('keeps the OS error as the cause, for the log', async () => {
+    const error = await expectKind(storage.stat(vp('/missing')), 'not-found');
+    assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
+  });
+});
+
+describe('LocalStorage uploads', () => {
+  let root: string;
+  before(async () => {
+    root = await makeTemporaryDirectory();
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('has closed the file by the time the upload stream emits finish', async () => {
+    const storage = new LocalStorage(root);
+    const target = await storage.openWrite(vp('/closed.bin'), { mode: 'truncate' });
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), target.stream);
+    // 'finish' fired before pipeline resolved; by then the real file must hold every byte.
+    const onDisk = await readRealFile(path.join(root, 'closed.bin'));
+    assert.equal(onDisk.length, data.length);
+    assert.equal(createHash('sha256').update(onDisk).digest('hex'), createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('emits finish only after the descriptor is closed', { skip: process.platform !== 'linux' && 'needs /proc/self/fd' }, async () => {
+    const storage = new LocalStorage(root);
+    const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
+    const before = openDescriptors();
+    const target = await storage.openWrite(vp('/fd.bin'), { mode: 'truncate' });
+    assert.equal(openDescriptors(), before + 1);
+    let atFinish = -1;
+    target.stream.once('finish', () => (atFinish = openDescriptors()));
+    target.stream.end(Buffer.alloc(100_000));
+    await once(target.stream, 'finish');
+    assert.equal(atFinish, before);
+  });
+
+  it('leaves a partial file behind when a non-atomic upload is destroyed, for REST resume', async () => {
+    const storage = new LocalStorage(root);
+    const target = await storage.openWrite(vp('/resume-me.bin'), { mode: 'truncate' });
+    await new Promise<void>((resolve, reject) => target.stream.write(Buffer.from('half'), (error) => (error ? reject(error) : resolve())));
+    await destroyAndWait(target.stream, new Error('client vanished'));
+    assert.equal(await readRealFile(path.join(root, 'resume-me.bin'), 'utf8'), 'half');
+  });
+});
+
+describe('LocalStorage atomic uploads', () => {
+  let root: string;
+  let storage: Storage;
+  before(async () => {
+    root = await makeTemporaryDirectory();
+    storage = new LocalStorage(root, { atomicUploads: true });
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('keeps a partial upload invisible under the target name', async () => {
+    await writeFile(storage, '/report.txt', 'old complete version');
+    const target = await storage.openWrite(vp('/report.txt'), { mode: 'truncate' });
+    await new Promise<void>((resolve, reject) => target.stream.write(Buffer.from('new but'), (error) => (error ? reject(error) : resolve())));
+    assert.equal((await readFile(storage, '/report.txt')).toString(), 'old complete version');
+    assert.deepEqual((await storage.list(vp('/'))).map((entry) => entry.name), ['report.txt']);
+    target.stream.end(Buffer.from(' now complete'));
+    await once(target.stream, 'finish');
+    assert.equal((await readFile(storage, '/report.txt')).toString(), 'new but now complete');
+  });
+
+  it('removes the temporary file when the upload is destroyed, leaving the old file', async () => {
+    await writeFile(storage, '/kept.txt', 'previous');
+    const target = await storage.openWrite(vp('/kept.txt'), { mode: 'truncate' });
+    await new Promise<void>((resolve, reject) => target.stream.write(Buffer.from('partial'), (error) => (error ? reject(error) : resolve())));
+    await destroyAndWait(target.stream, new Error('client vanished'));
+    assert.equal((await readFile(storage, '/kept.txt')).toString(), 'previous');
+    assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.ferry-upload-')), []);
+  });
+
+  it('leaves no file at all when a first upload is destroyed', async () => {
+    const target = await storage.openWrite(vp('/never.txt'), { mode: 'truncate' });
+    await destroyAndWait(target.stream, new Error('client vanished'));
+    await expectKind(storage.stat(vp('/never.txt')), 'not-found');
+    assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.ferry-upload-')), []);
+  });
+
+  it('yields one complete upload, never a mix, when two uploads race to one name', async () => {
+    const first = Buffer.alloc(2 * 1024 * 1024, 0x61);
+    const second = Buffer.alloc(2 * 1024 * 1024, 0x62);
+    const chunked = (data: Buffer): Buffer[] => Array.from({ length: 32 }, (_, index) => data.subarray(index * 65536, (index + 1) * 65536));
+    const [targetA, targetB] = await Promise.all([
+      storage.openWrite(vp('/contested.bin'), { mode: 'truncate' }),
+      storage.openWrite(vp('/contested.bin'), { mode: 'truncate' }),
+    ]);
+    await Promise.all([pipeline(Readable.from(chunked(first)), targetA.stream), pipeline(Readable.from(chunked(second)), targetB.stream)]);
+    const result = await readFile(storage, '/contested.bin');
+    assert.equal(result.length, first.length);
+    assert.ok(result.equals(first) || result.equals(second), 'the file is exactly one of the two uploads');
+    assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.ferry-upload-')), []);
+  });
+
+  it('lets only one of two racing exclusive uploads win', async () => {
+    const [targetA, targetB] = await Promise.all([
+      storage.openWrite(vp('/stou.txt'), { mode: 'truncate', isExclusive: true }),
+      storage.openWrite(vp('/stou.txt'), { mode: 'truncate', isExclusive: true }),
+    ]);
+    const results = await Promise.allSettled([pipeline(Readable.from([Buffer.from('A')]), targetA.stream), pipeline(Readable.from([Buffer.from('B')]), targetB.stream)]);
+    assert.deepEqual(results.map((result) => result.status).sort(), ['fulfilled', 'rejected']);
+    const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    assert.ok(rejected.reason instanceof StorageError);
+    assert.equal(rejected.reason.kind, 'already-exists');
+    assert.ok(['A', 'B'].includes((await readFile(storage, '/stou.txt')).toString()));
+    assert.deepEqual((await readdir(root)).filter((name) => name.startsWith('.ferry-upload-')), []);
+  });
+
+  it('appends in place, since appending builds on what is already there', async () => {
+    await writeFile(storage, '/append.txt', 'one');
+    await writeFile(storage, '/append.txt', '+two', { mode: 'append' });
+    assert.equal((await readFile(storage, '/append.txt')).toString(), 'one+two');
+  });
+});
