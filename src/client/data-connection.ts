@@ -1,0 +1,253 @@
+/**
+ * Data connections for the client, in both modes:
+ * - passive: EPSV (RFC 2428 §3) first, PASV (RFC 959 §4.1.2) when EPSV is refused; the refusal is
+ *   remembered per client so later transfers go straight to PASV;
+ * - active: listen locally, then EPRT (RFC 2428 §2) or PORT, and accept the server's connection.
+ * Sockets are created in `connectDataSocket` and `listenForDataSocket` only; both pass through
+ * `prepareDataSocket`, the one place a TLS wrap for FTPS (RFC 4217 PROT P) will go.
+ */
+import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
+import {
+  DataAddressError,
+  formatEprtArgument,
+  formatPortArgument,
+  isSameHost,
+  parseEpsvReplyText,
+  parsePasvReplyText,
+  unmapIPv4,
+} from '../protocol/data-address.js';
+import { isIPv4 } from 'node:net';
+import { replyText } from '../protocol/reply.js';
+import type { ControlConnection } from './control-connection.js';
+import { FtpAbortError, FtpDataConnectionError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
+
+/** Who opens the data connection: the client (passive) or the server (active). */
+export type DataMode = 'passive' | 'active';
+
+/** Settings for opening data connections; fixed per client. */
+export interface DataConnectionOptions {
+  readonly mode: DataMode;
+  /** Try EPSV before PASV (passive mode). */
+  readonly usesEpsv: boolean;
+  /** Try EPRT before PORT (active mode). */
+  readonly usesEprt: boolean;
+  /**
+   * SECURITY: a 227 reply names an address; a hostile or misconfigured server can point it at a
+   * third host (FTP bounce, RFC 2577 §3) or an internal one. Unless this is true, an address that
+   * differs from the control peer is ignored and the control peer is used (curl's --ftp-skip-pasv-ip).
+   */
+  readonly allowsForeignPassiveAddress: boolean;
+  /** Local address to listen on in active mode; defaults to the control socket's local address. */
+  readonly activeListenAddress?: string;
+  /** Address to advertise in EPRT/PORT (e.g. behind NAT); defaults to the listen address. */
+  readonly activeAdvertisedAddress?: string;
+  /** Inclusive local port range for active mode; default: any free port. */
+  readonly activePortRange?: readonly [number, number];
+  /** Connect (passive) or accept (active) must finish within this time. */
+  readonly dataTimeoutMs: number;
+}
+
+/** What a client learned about the server's data commands; kept between transfers. */
+export interface DataModeMemory {
+  isEpsvRefused: boolean;
+  isEprtRefused: boolean;
+}
+
+/** A data connection being set up; `connected` yields the socket once both sides are joined. */
+export interface DataChannel {
+  /** Resolves with the data socket (passive: already connected; active: when the server connects). */
+  connected(signal: AbortSignal): Promise<Socket>;
+  /** Destroy the listener and socket. Idempotent. */
+  close(): void;
+}
+
+/** Open a data channel in the configured mode, negotiating EPSV/PASV or EPRT/PORT on `control`. */
+export async function openDataChannel(
+  control: ControlConnection,
+  options: DataConnectionOptions,
+  memory: DataModeMemory,
+): Promise<DataChannel> {
+  return options.mode === 'active' ? openActive(control, options, memory) : openPassive(control, options, memory);
+}
+
+function prepareDataSocket(socket: Socket, onError: (error: Error) => void): Socket {
+  // Every socket gets an error listener at creation; the pipeline reports errors after that.
+  socket.on('error', onError);
+  socket.setNoDelay(true);
+  return socket;
+}
+
+async function openPassive(control: ControlConnection, options: DataConnectionOptions, memory: DataModeMemory): Promise<DataChannel> {
+  let target: { host: string; port: number } | null = null;
+  if (options.usesEpsv && !memory.isEpsvRefused) {
+    try {
+      const reply = await control.request('EPSV');
+      target = { host: control.remoteAddress, port: parseEpsvReplyText(replyText(reply)) };
+    } catch (error) {
+      if (error instanceof DataAddressError) throw new FtpProtocolError(`unreadable 229 reply: ${error.message}`);
+      if (!(error instanceof FtpReplyError)) throw error;
+      // 5xx: the server does not do EPSV at all (RFC 2428 §3 suggests 502 or 522); stop asking.
+      if (error.replyCode >= 500) memory.isEpsvRefused = true;
+    }
+  }
+  if (!target) {
+    if (control.isIPv6) throw new FtpDataConnectionError('EPSV was refused and PASV cannot address an IPv6 server');
+    const reply = await control.request('PASV');
+    let announced;
+    try {
+      announced = parsePasvReplyText(replyText(reply));
+    } catch (error) {
+      throw new FtpProtocolError(`unreadable 227 reply: ${(error as Error).message}`);
+    }
+    const isForeign = !isSameHost(announced.host, control.remoteAddress);
+    target = isForeign && !options.allowsForeignPassiveAddress ? { host: control.remoteAddress, port: announced.port } : announced;
+  }
+  const socket = await connectDataSocket(target.host, target.port, options.dataTimeoutMs);
+  return {
+    connected: async (signal) => {
+      if (signal.aborted) throw new FtpAbortError('transfer aborted');
+      return socket;
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+function connectDataSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = prepareDataSocket(connectTcp({ host, port }), (error) => {
+      clearTimeout(timer);
+      reject(new FtpDataConnectionError(`cannot open data connection to ${host}:${port}: ${error.message}`, { cause: error }));
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new FtpTimeoutError(`data connection to ${host}:${port} not established within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+  });
+}
+
+async function openActive(control: ControlConnection, options: DataConnectionOptions, memory: DataModeMemory): Promise<DataChannel> {
+  const listenAddress = options.activeListenAddress ?? control.localAddress;
+  const server = await listenForDataSocket(listenAddress, options.activePortRange);
+  const channel = new ActiveDataChannel(server, control.remoteAddress, options.dataTimeoutMs);
+  try {
+    const listening = server.address();
+    if (listening === null || typeof listening === 'string') throw new FtpDataConnectionError('active listener has no address');
+    const unspecified = listenAddress === '0.0.0.0' || listenAddress === '::';
+    const host = unmapIPv4(options.activeAdvertisedAddress ?? (unspecified ? control.localAddress : listening.address));
+    const address = { host, port: listening.port };
+    let isAnnounced = false;
+    if (options.usesEprt && !memory.isEprtRefused) {
+      try {
+        await control.request('EPRT', formatEprtArgument(address));
+        isAnnounced = true;
+      } catch (error) {
+        if (!(error instanceof FtpReplyError)) throw error;
+        if (error.replyCode >= 500) memory.isEprtRefused = true;
+      }
+    }
+    if (!isAnnounced) {
+      if (!isIPv4(host)) throw new FtpDataConnectionError('EPRT was refused and PORT cannot carry an IPv6 address');
+      await control.request('PORT', formatPortArgument(address));
+    }
+    return channel;
+  } catch (error) {
+    channel.close();
+    throw error;
+  }
+}
+
+async function listenForDataSocket(host: string, portRange: readonly [number, number] | undefined): Promise<Server> {
+  const candidates = portRange ? shuffledPorts(portRange) : [0];
+  let lastError: Error | null = null;
+  for (const port of candidates) {
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return server;
+    } catch (error) {
+      lastError = error as Error;
+      server.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+    }
+  }
+  throw new FtpDataConnectionError(`cannot listen for an active data connection on ${host}: ${lastError?.message ?? 'no port'}`, {
+    cause: lastError,
+  });
+}
+
+function shuffledPorts([low, high]: readonly [number, number]): number[] {
+  const ports: number[] = [];
+  for (let port = low; port <= high; port++) ports.push(port);
+  for (let index = ports.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [ports[index], ports[other]] = [ports[other]!, ports[index]!];
+  }
+  return ports;
+}
+
+/** Active mode: one listener that accepts exactly one connection, and only from the control peer. */
+class ActiveDataChannel implements DataChannel {
+  private socket: Socket | null = null;
+  private isClosed = false;
+  private onAccepted: (() => void) | null = null;
+
+  constructor(
+    private readonly server: Server,
+    private readonly controlPeer: string,
+    private readonly timeoutMs: number,
+  ) {
+    server.on('error', () => this.close());
+    // Listening from the start: the server may connect before the caller asks for the socket.
+    server.on('connection', (socket: Socket) => {
+      prepareDataSocket(socket, () => socket.destroy());
+      // SECURITY: only the server we talk to may connect; anyone else could inject or steal data
+      // on a guessable port (RFC 2577 §5 "port stealing").
+      if (this.socket || this.isClosed || !isSameHost(socket.remoteAddress ?? '', this.controlPeer)) {
+        socket.destroy();
+        return;
+      }
+      this.socket = socket;
+      this.server.close();
+      this.onAccepted?.();
+    });
+  }
+
+  connected(signal: AbortSignal): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const finish = (error: Error | null) => {
+        clearTimeout(timer);
+        this.onAccepted = null;
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(this.socket!);
+      };
+      const onAbort = () => finish(new FtpAbortError('transfer aborted'));
+      const timer = setTimeout(
+        () => finish(new FtpTimeoutError(`server did not open the data connection within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      if (this.isClosed) return finish(new FtpDataConnectionError('data channel closed'));
+      if (signal.aborted) return onAbort();
+      if (this.socket) return finish(null);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.onAccepted = () => finish(null);
+    });
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.server.close();
+    this.socket?.destroy();
+  }
+}

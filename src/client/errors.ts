@@ -1,0 +1,90 @@
+/**
+ * The client's error family. Each class has a stable `code` (for programs) and `name` (for logs),
+ * following undici's lib/core/errors.js. FTP reply codes live in `replyCode`, never `code`.
+ */
+import type { FtpReply } from '../protocol/reply.js';
+
+/** Base class of every error the FTP client raises on purpose. */
+export class FtpClientError extends Error {
+  override readonly name: string = 'FtpClientError';
+  readonly code: string = 'ERR_FTP_CLIENT';
+}
+
+/** The server answered 4xx or 5xx. The connection stays usable. */
+export class FtpReplyError extends FtpClientError {
+  override readonly name = 'FtpReplyError';
+  override readonly code = 'ERR_FTP_REPLY';
+  /** The failing reply's three-digit code. */
+  readonly replyCode: number;
+  /** The failing reply's text lines. */
+  readonly replyLines: readonly string[];
+  /** The command that was refused, PASS redacted (e.g. "RETR /a.txt"). */
+  readonly command: string;
+
+  constructor(reply: FtpReply, command: string) {
+    super(`${reply.replyCode} ${reply.lines.join(' ').trim()} (${command})`);
+    this.replyCode = reply.replyCode;
+    this.replyLines = reply.lines;
+    this.command = command;
+  }
+
+  /** True for 4xx: RFC 959 §4.2 calls these transient, so the same request may succeed later. */
+  get isTransient(): boolean {
+    return this.replyCode >= 400 && this.replyCode < 500;
+  }
+}
+
+/** The control connection is closed (by us, by the server, or by a network error). */
+export class FtpConnectionClosedError extends FtpClientError {
+  override readonly name = 'FtpConnectionClosedError';
+  override readonly code = 'ERR_FTP_CONNECTION_CLOSED';
+}
+
+/** The server sent something that is not valid FTP; the connection is closed. */
+export class FtpProtocolError extends FtpClientError {
+  override readonly name = 'FtpProtocolError';
+  override readonly code = 'ERR_FTP_PROTOCOL';
+}
+
+/** Connect, a reply, or a stalled data connection took longer than its limit. */
+export class FtpTimeoutError extends FtpClientError {
+  override readonly name = 'FtpTimeoutError';
+  override readonly code = 'ERR_FTP_TIMEOUT';
+}
+
+/** A second request was started while one is still running on the same control connection. */
+export class FtpBusyError extends FtpClientError {
+  override readonly name = 'FtpBusyError';
+  override readonly code = 'ERR_FTP_BUSY';
+}
+
+/** Server output exceeded a configured bound (e.g. `maxListingBytes`). The connection stays usable. */
+export class FtpLimitExceededError extends FtpClientError {
+  override readonly name = 'FtpLimitExceededError';
+  override readonly code = 'ERR_FTP_LIMIT_EXCEEDED';
+}
+
+/** A name from the server cannot safely become a local path or path segment. */
+export class FtpUnsafeNameError extends FtpClientError {
+  override readonly name = 'FtpUnsafeNameError';
+  override readonly code = 'ERR_FTP_UNSAFE_NAME';
+  /** The offending name, as received. */
+  readonly unsafeName: string;
+
+  constructor(unsafeName: string, reason: string) {
+    super(`refusing unsafe name ${JSON.stringify(unsafeName)}: ${reason}`);
+    this.unsafeName = unsafeName;
+  }
+}
+
+/** A data connection could not be set up (refused, foreign peer, no usable mode). */
+export class FtpDataConnectionError extends FtpClientError {
+  override readonly name = 'FtpDataConnectionError';
+  override readonly code = 'ERR_FTP_DATA_CONNECTION';
+}
+
+/** The caller's AbortSignal cancelled the operation; the connection stays usable. */
+export class FtpAbortError extends FtpClientError {
+  override readonly name = 'AbortError';
+  override readonly code = 'ABORT_ERR';
+}

@@ -1,0 +1,204 @@
+/**
+ * One data transfer on an open data channel. It completes only when BOTH the data stream ended
+ * and the final reply arrived, in either order (basic-ftp's TransferResolver): a 226 that comes
+ * before the last bytes, or bytes that end before a 451, are each only half the story.
+ * Cancelling (AbortSignal, stalled data, a local write error, a listing over its limit) tears the
+ * data socket down, sends ABOR and reads the replies it causes, so the control connection stays
+ * in step and usable.
+ */
+import { Transform, type Readable, type Writable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Socket } from 'node:net';
+import type { FtpReply } from '../protocol/reply.js';
+import { isFailure, isPreliminary } from '../protocol/reply-code.js';
+import { describeCommand, type ControlConnection } from './control-connection.js';
+import type { DataChannel } from './data-connection.js';
+import { FtpAbortError, FtpReplyError, FtpTimeoutError } from './errors.js';
+
+/** A snapshot of a running transfer, given to `onProgress`. */
+export interface TransferProgress {
+  /** The remote path (or listing target) being transferred. */
+  readonly remotePath: string;
+  readonly direction: 'download' | 'upload';
+  /** Position in the file: `startOffset` plus the bytes moved so far on this data connection. */
+  readonly bytes: number;
+  /** Bytes moved on this data connection. */
+  readonly transferredBytes: number;
+  /** Where this transfer started (REST/APPE resume offset), 0 for a fresh transfer. */
+  readonly startOffset: number;
+  /** The file's full size when known. */
+  readonly totalBytes: number | undefined;
+  /** Average rate of this transfer so far. */
+  readonly bytesPerSecond: number;
+  /** True for the last snapshot, sent once when the data side finished. */
+  readonly isDone: boolean;
+}
+
+/** Everything one transfer needs besides the connections. */
+export interface TransferPlan {
+  /** RETR, STOR, APPE, LIST, MLSD, … */
+  readonly verb: string;
+  readonly argument?: string;
+  readonly direction: 'download' | 'upload';
+  /** Download: the sink, ended when the transfer completes. Upload: the source. */
+  readonly local: Writable | Readable;
+  /** Applied between the socket and `local` (e.g. TYPE A newline conversion). */
+  readonly transforms: readonly Transform[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: TransferProgress) => void;
+  readonly startOffset: number;
+  readonly totalBytes?: number;
+  /** The path reported in progress snapshots. */
+  readonly remotePath: string;
+}
+
+/** Time limits for a transfer. */
+export interface TransferLimits {
+  /** No byte in either direction for this long means the data connection stalled. */
+  readonly dataTimeoutMs: number;
+  /** Limit for the preliminary reply, and for the final reply once the data side finished. */
+  readonly replyTimeoutMs: number;
+}
+
+/** Minimum spacing of progress callbacks, so a fast loopback transfer does not flood the caller. */
+const progressIntervalMs = 100;
+
+/** Run `plan` over `channel`; resolves with the final reply. See the module comment for cancellation. */
+export async function runTransfer(
+  control: ControlConnection,
+  channel: DataChannel,
+  plan: TransferPlan,
+  limits: TransferLimits,
+): Promise<FtpReply> {
+  const command = describeCommand(plan.verb, plan.argument);
+  const dataAbort = new AbortController();
+  const onCallerAbort = () => dataAbort.abort(new FtpAbortError(`transfer aborted (${command})`));
+  if (plan.signal?.aborted) {
+    channel.close();
+    throw new FtpAbortError(`transfer aborted (${command})`);
+  }
+  plan.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  let isFinalReplyPending = true;
+
+  try {
+    control.send(plan.verb, plan.argument);
+  } catch (error) {
+    plan.signal?.removeEventListener('abort', onCallerAbort);
+    channel.close();
+    throw error;
+  }
+
+  const replyDone = (async () => {
+    const first = await control.readReply(limits.replyTimeoutMs);
+    // While data flows the final reply may take as long as the transfer; the data side has its own stall limit.
+    const final = isPreliminary(first.replyCode) ? await control.readFinalReply(Infinity) : first;
+    isFinalReplyPending = false;
+    if (isFailure(final.replyCode)) throw new FtpReplyError(final, command);
+    return final;
+  })();
+  // A refused command means no data will come: stop waiting for it at once.
+  replyDone.catch(() => dataAbort.abort(new FtpAbortError('transfer refused')));
+
+  const dataDone = (async () => {
+    const socket = await channel.connected(dataAbort.signal);
+    await pipeData(socket, plan, limits, dataAbort.signal);
+  })();
+
+  try {
+    await dataDone;
+  } catch (dataError) {
+    channel.close();
+    if (!isFinalReplyPending) {
+      // The reply side failed first (e.g. 550) and stopped the data side; report the reply.
+      await replyDone;
+      throw dataError;
+    }
+    await abortOnControl(control, replyDone, limits);
+    throw dataError;
+  } finally {
+    plan.signal?.removeEventListener('abort', onCallerAbort);
+  }
+  try {
+    return await withTimeout(replyDone, limits.replyTimeoutMs, () =>
+      control.close(new FtpTimeoutError(`no final reply within ${limits.replyTimeoutMs} ms after the data ended (${command})`)),
+    );
+  } finally {
+    // Closed only now: destroying an upload socket before the server confirmed could cut its tail.
+    channel.close();
+  }
+}
+
+/** Send ABOR and consume the transfer's final reply plus the ABOR reply (RFC 959 §4.1.3). */
+async function abortOnControl(control: ControlConnection, replyDone: Promise<FtpReply>, limits: TransferLimits): Promise<void> {
+  try {
+    control.sendAbort();
+    await withTimeout(replyDone.catch(() => undefined), limits.replyTimeoutMs, () =>
+      control.close(new FtpTimeoutError('no reply to ABOR')),
+    );
+    await control.readReply(limits.replyTimeoutMs);
+  } catch {
+    // The connection is closed by now (its close reason is what later calls report); the
+    // caller's error is the one worth throwing.
+  }
+}
+
+async function pipeData(socket: Socket, plan: TransferPlan, limits: TransferLimits, signal: AbortSignal): Promise<void> {
+  socket.setTimeout(limits.dataTimeoutMs, () => {
+    socket.destroy(new FtpTimeoutError(`data connection stalled: no data for ${limits.dataTimeoutMs} ms`));
+  });
+  const counter = createProgressCounter(plan);
+  try {
+    if (plan.direction === 'download') {
+      await pipeline([socket, counter, ...plan.transforms, plan.local as Writable], { signal });
+    } else {
+      await pipeline([plan.local as Readable, ...plan.transforms, counter, socket], { signal });
+    }
+  } catch (error) {
+    // pipeline rejects with a generic AbortError when the signal fires; report our own reason.
+    if (signal.aborted && signal.reason instanceof Error) throw signal.reason;
+    throw error;
+  }
+}
+
+function createProgressCounter(plan: TransferPlan): Transform {
+  const startedAt = performance.now();
+  let transferredBytes = 0;
+  let lastReportAt = 0;
+  const report = (isDone: boolean) => {
+    const elapsedSeconds = Math.max((performance.now() - startedAt) / 1000, 0.001);
+    plan.onProgress?.({
+      remotePath: plan.remotePath,
+      direction: plan.direction,
+      bytes: plan.startOffset + transferredBytes,
+      transferredBytes,
+      startOffset: plan.startOffset,
+      totalBytes: plan.totalBytes,
+      bytesPerSecond: transferredBytes / elapsedSeconds,
+      isDone,
+    });
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      transferredBytes += chunk.length;
+      const now = performance.now();
+      if (plan.onProgress && now - lastReportAt >= progressIntervalMs) {
+        lastReportAt = now;
+        report(false);
+      }
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      if (plan.onProgress) report(true);
+      callback();
+    },
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>(() => {
+    timer = setTimeout(onTimeout, timeoutMs);
+  });
+  // onTimeout closes the control connection, which rejects `promise`; the race then settles.
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,70 @@
+/**
+ * Debian's pyftpdlib, started per test file on loopback from a small script: user "alice" with
+ * full permissions in a fresh temporary directory. The script prints the bound port, so no port
+ * is guessed and no polling is needed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stopChild } from './vsftpd.js';
+import type { FtpTestServer } from './ftp-test-server.js';
+
+// Debian installs pyftpdlib for the system interpreter; a pyenv "python3" on PATH may not see it.
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+const script = `
+import sys, logging
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+logging.basicConfig(level=logging.ERROR)
+host, root = sys.argv[1], sys.argv[2]
+authorizer = DummyAuthorizer()
+authorizer.add_user("alice", "s3cret pass", root, perm="elradfmwMT")
+handler = FTPHandler
+handler.authorizer = authorizer
+handler.permit_foreign_addresses = False
+handler.timeout = 60
+server = FTPServer((host, 0), handler)
+print("PORT", server.socket.getsockname()[1], flush=True)
+server.serve_forever()
+`;
+
+/** True when pyftpdlib can be imported by the system Python. */
+export function isPyftpdlibAvailable(): boolean {
+  return existsSync('/usr/lib/python3/dist-packages/pyftpdlib') || existsSync('/usr/local/lib/python3/dist-packages/pyftpdlib');
+}
+
+/** Start pyftpdlib on `host` ("127.0.0.1" or "::1"). */
+export async function startPyftpdlib(host: string): Promise<FtpTestServer> {
+  const root = await mkdtemp(join(tmpdir(), 'ferry-pyftpdlib-'));
+  const child = spawn(python, ['-c', script, host, root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let errors = '';
+  child.stderr?.on('data', (chunk) => (errors += chunk));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = /^PORT (\d+)$/.exec(line);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`pyftpdlib exited with ${code}: ${errors}`)));
+  });
+  return {
+    name: 'pyftpdlib',
+    host,
+    port,
+    user: 'alice',
+    password: 's3cret pass',
+    root,
+    writableDir: '/',
+    writableLocalDir: root,
+    supportsMlsd: true,
+    async stop() {
+      await stopChild(child);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
