@@ -37,7 +37,10 @@ export const ReplyCode = {
   ParameterNotImplemented: 504,
   NotLoggedIn: 530,
   NeedAccountForStoring: 532,
-  SecurityPolicyRequiresProtection: 522,
+  /** RFC 2428 §2: EPRT/EPSV network protocol not supported. */
+  NetworkProtocolNotSupported: 522,
+  /** RFC 4217 §10: the data connection does not meet the TLS policy (same number as above). */
+  DataConnectionPolicyRefused: 522,
   ProtectionLevelDenied: 534,
   FileUnavailable: 550,
   PageTypeUnknown: 551,

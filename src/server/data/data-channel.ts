@@ -1,0 +1,128 @@
+/**
+ * The session's pending data connection, in either mode. PASV/EPSV/PORT/EPRT prepare it; a
+ * transfer command opens it (consuming the preparation). A new preparation replaces the old one,
+ * and `close()` releases ports and sockets when the session ends. This is the TLS wrap point:
+ * `secureDataSocket` (set by FTPS when PROT P is active) is applied to every opened socket.
+ */
+import type { Socket } from 'node:net';
+import type { DataAddress } from '../../protocol/data-address.js';
+import { ReplyCode } from '../../protocol/reply-code.js';
+import { CommandError } from '../errors.js';
+import { connectActive } from './active-connector.js';
+import { PassiveListener } from './passive-listener.js';
+import type { PassivePortPool } from './passive-port-pool.js';
+
+/** What the channel needs to know about its session and the server's policy. */
+export interface DataChannelOptions {
+  readonly portPool: PassivePortPool;
+  /** Local address of the control connection: passive listeners bind here, active connects from here. */
+  readonly localAddress: string;
+  /** Remote address of the control connection: the only peer accepted by default. */
+  readonly peerAddress: string;
+  readonly allowsForeignDataPeer: boolean;
+  readonly passiveAcceptTimeoutMs: number;
+  readonly activeConnectTimeoutMs: number;
+  /** Port active connections are made from (0 = ephemeral). */
+  readonly activeDataPort: number;
+  readonly onForeignConnection?: (remoteAddress: string) => void;
+}
+
+/** Turns a raw data socket into the one the transfer uses (TLS for PROT P). */
+export type DataSocketSecurer = (socket: Socket) => Promise<Socket>;
+
+type Preparation = { mode: 'passive'; listener: PassiveListener } | { mode: 'active'; target: DataAddress };
+
+/** One session's data-connection state machine. */
+export class DataChannel {
+  private preparation: Preparation | null = null;
+  private openSocket: Socket | null = null;
+  /** Set by PROT P; applied to every data socket before use. */
+  secureDataSocket: DataSocketSecurer | null = null;
+
+  constructor(private readonly options: DataChannelOptions) {}
+
+  /** Start a passive listener (replacing any earlier preparation) and return its port. */
+  async listenPassive(): Promise<number> {
+    this.clearPreparation();
+    const server = await this.options.portPool.reserve(this.options.localAddress);
+    const listener = new PassiveListener(server, {
+      allowedPeerAddress: this.options.peerAddress,
+      allowsForeignDataPeer: this.options.allowsForeignDataPeer,
+      acceptTimeoutMs: this.options.passiveAcceptTimeoutMs,
+      ...(this.options.onForeignConnection ? { onForeignConnection: this.options.onForeignConnection } : {}),
+    });
+    this.preparation = { mode: 'passive', listener };
+    return listener.port;
+  }
+
+  /** Remember the client's address for the next transfer (PORT/EPRT). */
+  setActiveTarget(target: DataAddress): void {
+    this.clearPreparation();
+    this.preparation = { mode: 'active', target };
+  }
+
+  /** True when PASV/EPSV/PORT/EPRT prepared a connection for the next transfer. */
+  get isPrepared(): boolean {
+    return this.preparation !== null;
+  }
+
+  /** Which mode the next transfer uses, if prepared. */
+  get preparedMode(): 'passive' | 'active' | null {
+    return this.preparation?.mode ?? null;
+  }
+
+  /**
+   * Open the prepared data connection (425 when none was prepared or it cannot be made).
+   * The preparation is consumed: every transfer needs a new PASV/PORT, as in RFC 959.
+   */
+  async open(signal: AbortSignal): Promise<Socket> {
+    const preparation = this.preparation;
+    this.preparation = null;
+    if (!preparation) throw new CommandError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
+    const abort = () => {
+      if (preparation.mode === 'passive') preparation.listener.close();
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      let socket =
+        preparation.mode === 'passive'
+          ? await preparation.listener.accept()
+          : await connectActive(preparation.target, {
+              localAddress: this.options.localAddress,
+              localPort: this.options.activeDataPort,
+              connectTimeoutMs: this.options.activeConnectTimeoutMs,
+            });
+      if (signal.aborted) {
+        socket.destroy();
+        throw new CommandError(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+      }
+      if (this.secureDataSocket) {
+        this.openSocket = socket;
+        socket = await this.secureDataSocket(socket);
+      }
+      this.openSocket = socket;
+      return socket;
+    } finally {
+      signal.removeEventListener('abort', abort);
+      if (preparation.mode === 'passive') preparation.listener.close();
+    }
+  }
+
+  /** Forget the socket of a finished transfer (it is destroyed by the transfer). */
+  releaseSocket(socket: Socket): void {
+    if (this.openSocket === socket) this.openSocket = null;
+    socket.destroy();
+  }
+
+  /** Release every port and socket; safe to call more than once. */
+  close(): void {
+    this.clearPreparation();
+    this.openSocket?.destroy();
+    this.openSocket = null;
+  }
+
+  private clearPreparation(): void {
+    if (this.preparation?.mode === 'passive') this.preparation.listener.close();
+    this.preparation = null;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * One transfer at a time per session: reply 150, open the data connection, move the bytes under an
+ * AbortSignal, and only then reply 226 (ARCHITECTURE.md convention 8). ABOR, a vanished client,
+ * a stalled connection and storage failures each end in their own reply (426/425/451/452/55x).
+ */
+import type { Socket } from 'node:net';
+import { ReplyCode } from '../../protocol/reply-code.js';
+import { StorageError } from '../../storage/storage.js';
+import { CommandError, replyForError } from '../errors.js';
+import type { DataChannel } from './data-channel.js';
+
+/** What a transfer command asks the runner to do. */
+export interface TransferSpec {
+  /** Text of the 150 reply. */
+  readonly openingText: string;
+  /** Text of the 226 reply. */
+  readonly completionText?: string;
+  /**
+   * Move the bytes between the data socket and storage; resolve with the byte count only when the
+   * destination has everything (for uploads: the file is written and closed).
+   */
+  move(dataSocket: Socket, signal: AbortSignal): Promise<number>;
+}
+
+/** How a transfer ended. */
+export interface TransferOutcome {
+  readonly status: 'completed' | 'aborted' | 'failed';
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly replyCode: number;
+}
+
+/** What the runner needs from its session. */
+export interface TransferRunnerOptions {
+  readonly channel: DataChannel;
+  reply(replyCode: number, text: string): void;
+  readonly dataStallTimeoutMs: number;
+  /** Aborted when the session closes. */
+  readonly sessionSignal: AbortSignal;
+  /** Unexpected failures go to the log, never to the client. */
+  logFailure(error: unknown): void;
+}
+
+interface ActiveTransfer {
+  readonly controller: AbortController;
+  readonly finished: Promise<void>;
+  readonly startedAt: number;
+  socket: Socket | null;
+}
+
+/** Error used to destroy a data socket that made no progress in time. */
+class DataStallError extends Error {
+  override readonly name = 'DataStallError';
+  readonly code = 'ERR_FTP_DATA_STALLED';
+}
+
+/** Runs a session's transfers one at a time and lets ABOR cancel the running one. */
+export class TransferRunner {
+  private active: ActiveTransfer | null = null;
+
+  constructor(private readonly options: TransferRunnerOptions) {}
+
+  /** True while a transfer (including its data-connection setup) is in progress. */
+  get isActive(): boolean {
+    return this.active !== null;
+  }
+
+  /** A one-line description of the running transfer for STAT, or null. */
+  describe(): string | null {
+    if (!this.active) return null;
+    const socket = this.active.socket;
+    const bytes = socket ? socket.bytesRead + socket.bytesWritten : 0;
+    return `Transfer in progress: ${bytes} bytes so far, ${Math.round((Date.now() - this.active.startedAt) / 1000)} s.`;
+  }
+
+  /** Run one transfer to its final reply; never throws. */
+  async run(spec: TransferSpec): Promise<TransferOutcome> {
+    const controller = new AbortController();
+    const onSessionAbort = () => controller.abort();
+    this.options.sessionSignal.addEventListener('abort', onSessionAbort, { once: true });
+    let markFinished!: () => void;
+    const active: ActiveTransfer = {
+      controller,
+      finished: new Promise<void>((resolve) => (markFinished = resolve)),
+      startedAt: Date.now(),
+      socket: null,
+    };
+    this.active = active;
+    try {
+      return await this.execute(spec, active);
+    } finally {
+      this.options.sessionSignal.removeEventListener('abort', onSessionAbort);
+      this.active = null;
+      markFinished();
+    }
+  }
+
+  /** Resolve when no transfer is running (QUIT waits for the current transfer, RFC 959 §4.1.1). */
+  async waitForIdle(): Promise<void> {
+    while (this.active) await this.active.finished;
+  }
+
+  /** Abort the running transfer; resolves after its final reply was sent. False when none ran. */
+  async abort(): Promise<boolean> {
+    const active = this.active;
+    if (!active) return false;
+    active.controller.abort();
+    active.socket?.destroy();
+    await active.finished;
+    return true;
+  }
+
+  private async execute(spec: TransferSpec, active: ActiveTransfer): Promise<TransferOutcome> {
+    const { reply } = this.options;
+    const signal = active.controller.signal;
+    const outcome = (status: TransferOutcome['status'], replyCode: number, bytes: number): TransferOutcome => ({
+      status,
+      replyCode,
+      bytes,
+      durationMs: Date.now() - active.startedAt,
+    });
+
+    reply(ReplyCode.FileStatusOk, spec.openingText);
+    let socket: Socket;
+    try {
+      socket = await this.options.channel.open(signal);
+    } catch (error) {
+      if (signal.aborted) {
+        reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+        return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, 0);
+      }
+      const failure = replyForError(error);
+      const replyCode = error instanceof CommandError ? failure.replyCode : ReplyCode.CannotOpenDataConnection;
+      reply(replyCode, error instanceof CommandError ? failure.text : "Can't open data connection.");
+      if (!(error instanceof CommandError)) this.options.logFailure(error);
+      return outcome('failed', replyCode, 0);
+    }
+    active.socket = socket;
+    let isDataConnectionBroken = false;
+    socket.on('error', () => {
+      isDataConnectionBroken = true;
+    });
+    socket.setTimeout(this.options.dataStallTimeoutMs, () => socket.destroy(new DataStallError('data connection stalled')));
+    try {
+      const bytes = await spec.move(socket, signal);
+      reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
+      return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
+    } catch (error) {
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      if (signal.aborted) {
+        reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+        return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, bytes);
+      }
+      const { replyCode, text } = classifyTransferError(error, isDataConnectionBroken);
+      if (replyCode === ReplyCode.LocalErrorInProcessing) this.options.logFailure(error);
+      reply(replyCode, text);
+      return outcome('failed', replyCode, bytes);
+    } finally {
+      this.options.channel.releaseSocket(socket);
+    }
+  }
+}
+
+/** Decide the reply for a failed byte move: storage kinds via the table, OS space errors, lost peers. */
+function classifyTransferError(error: unknown, isDataConnectionBroken: boolean): { replyCode: number; text: string } {
+  if (error instanceof DataStallError) {
+    return { replyCode: ReplyCode.ConnectionClosedTransferAborted, text: 'Data connection stalled; transfer aborted.' };
+  }
+  if (error instanceof StorageError || error instanceof CommandError) {
+    const { replyCode, text } = replyForError(error);
+    return { replyCode, text };
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC') return { replyCode: ReplyCode.InsufficientStorage, text: 'Insufficient storage space; transfer aborted.' };
+  if (errno === 'EDQUOT') return { replyCode: ReplyCode.ExceededStorageAllocation, text: 'Storage quota exceeded; transfer aborted.' };
+  if (
+    isDataConnectionBroken ||
+    errno === 'ECONNRESET' ||
+    errno === 'EPIPE' ||
+    errno === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    errno === 'ECONNABORTED'
+  ) {
+    return { replyCode: ReplyCode.ConnectionClosedTransferAborted, text: 'Data connection lost; transfer aborted.' };
+  }
+  return { replyCode: ReplyCode.LocalErrorInProcessing, text: 'Local error in processing; transfer aborted.' };
+}

@@ -1,0 +1,116 @@
+/**
+ * LIST, NLST, MLSD, MLST and STAT <path>: what to list and how each format renders it.
+ * Listing formats themselves live in protocol/listing (shared with the client).
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Account } from '../auth/authenticator.js';
+import type { FileEntry } from '../protocol/listing/file-entry.js';
+import { formatMlsxLine } from '../protocol/listing/mlsx.js';
+import { formatUnixListLine } from '../protocol/listing/unix-list.js';
+import { ReplyCode } from '../protocol/reply-code.js';
+import { baseName, type VirtualPath } from '../protocol/virtual-path.js';
+import type { FileStat } from '../storage/storage.js';
+import type { CommandContext } from './command-context.js';
+import { CommandError } from './errors.js';
+
+/** Listing formats the data-connection listing commands produce. */
+export type ListingKind = 'list' | 'nlst' | 'mlsd';
+
+/**
+ * Split a LIST/NLST argument into ls-style options and the path: "-la /dir" → path "/dir".
+ * Like vsftpd, a leading "-word" is taken as options (a file named "-x" is reached as "./-x").
+ */
+export function splitListArgument(argument: string): { options: string; path: string } {
+  let rest = argument;
+  let options = '';
+  while (/^-[A-Za-z0-9]+(\s|$)/.test(rest)) {
+    const match = /^(-[A-Za-z0-9]+)\s*/.exec(rest)!;
+    options += match[1]!.slice(1);
+    rest = rest.slice(match[0].length);
+  }
+  return { options, path: rest };
+}
+
+/** RFC 3659 §7.5.5 perm fact for an entry, from the account's permissions. */
+export function permFact(entry: FileEntry, account: Account): string {
+  const can = (permission: Parameters<Account['permissions']['has']>[0]) => account.permissions.has(permission);
+  let perm = '';
+  if (entry.type === 'directory') {
+    perm += 'e';
+    if (can('list')) perm += 'l';
+    if (can('write')) perm += 'c';
+    if (can('mkdir')) perm += 'm';
+    if (can('delete')) perm += 'dp';
+    if (can('rename')) perm += 'f';
+  } else {
+    if (can('append')) perm += 'a';
+    if (can('delete')) perm += 'd';
+    if (can('rename')) perm += 'f';
+    if (can('read')) perm += 'r';
+    if (can('write')) perm += 'w';
+  }
+  return perm;
+}
+
+/** The entries a listing command shows: a directory's children (sorted), or a single file. */
+export async function collectEntries(context: CommandContext, path: VirtualPath, showHidden: boolean): Promise<{ entries: FileStat[]; isDirectory: boolean }> {
+  const account = context.requireAccount();
+  const stat = await account.storage.stat(path);
+  if (stat.type !== 'directory') return { entries: [{ ...stat, name: baseName(path) }], isDirectory: false };
+  const limit = context.config.limits.maxListingEntries;
+  let entries = await account.storage.list(path);
+  if (!showHidden) entries = entries.filter((entry) => !entry.name.startsWith('.'));
+  if (entries.length > limit) {
+    throw new CommandError(ReplyCode.LocalErrorInProcessing, `Directory has more than ${limit} entries; listing refused.`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { entries, isDirectory: true };
+}
+
+/** Render entries in a listing format, one CRLF-terminated line each. */
+export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = ''): string {
+  const now = new Date();
+  const lines: string[] = [];
+  for (const entry of entries) {
+    if (kind === 'list') lines.push(formatUnixListLine(entry, now));
+    else if (kind === 'nlst') lines.push(displayPrefix + entry.name);
+    else {
+      const options = context.state.mlstFacts ? { perm: permFact(entry, account), requestedFacts: context.state.mlstFacts } : { perm: permFact(entry, account) };
+      lines.push(formatMlsxLine(entry, options));
+    }
+  }
+  return lines.length > 0 ? lines.join('\r\n') + '\r\n' : '';
+}
+
+/** LIST/NLST/MLSD: send a listing over the data connection. */
+export async function sendListing(context: CommandContext, kind: ListingKind, argument: string): Promise<void> {
+  const account = context.requireAccount();
+  const { options, path: pathArgument } = kind === 'mlsd' ? { options: '', path: argument } : splitListArgument(argument);
+  const path = context.resolvePath(pathArgument);
+  const { entries, isDirectory } = await collectEntries(context, path, kind === 'mlsd' || options.includes('a'));
+  if (kind === 'mlsd' && !isDirectory) throw new CommandError(ReplyCode.FileUnavailable, 'Not a directory.');
+  // NLST of a path names entries relative to how the client asked, as most servers do.
+  const prefix = kind === 'nlst' && isDirectory && pathArgument && pathArgument !== '.' ? pathArgument.replace(/\/*$/, '/') : '';
+  const text =
+    kind === 'nlst' && !isDirectory ? (pathArgument || entries[0]!.name) + '\r\n' : renderListing(kind, entries, account, context, prefix);
+  const outcome = await context.transfers.run({
+    openingText: 'Here comes the directory listing.',
+    completionText: 'Directory send OK.',
+    move: async (socket, signal) => {
+      // Listings are already CRLF text; TYPE A conversion leaves CRLF alone, so no transform is needed.
+      await pipeline(Readable.from([Buffer.from(text, 'utf8')]), socket, { signal });
+      return socket.bytesWritten;
+    },
+  });
+  context.log.info({ transfer: kind, path, entries: entries.length, outcome: outcome.status }, 'listing');
+}
+
+/** MLST: facts of one path on the control connection (RFC 3659 §7.2). */
+export async function describePath(context: CommandContext, path: VirtualPath): Promise<string> {
+  const account = context.requireAccount();
+  const stat = await account.storage.stat(path);
+  const options = context.state.mlstFacts ? { perm: permFact(stat, account), requestedFacts: context.state.mlstFacts } : { perm: permFact(stat, account) };
+  return formatMlsxLine(stat, options, path);
+}
+

@@ -1,0 +1,54 @@
+/**
+ * Registry lookup plus the generic guards every command gets from its spec: known verb, login,
+ * argument shape, permission, and command order (RNTO must follow RNFR). Handlers never repeat them.
+ */
+import type { CommandLine } from '../protocol/command-line.js';
+import { ReplyCode } from '../protocol/reply-code.js';
+import type { CommandContext } from './command-context.js';
+import type { CommandSpec } from './commands/command-spec.js';
+import { replyForError } from './errors.js';
+
+/** Verbs RFC 959 defines that Ferry deliberately does not implement (502, not 500). */
+const knownUnimplementedVerbs = new Set(['SMNT', 'CCC', 'CONF', 'ENC', 'MIC', 'LANG', 'LPRT', 'LPSV', 'ADAT']);
+
+/** Why a command was refused before its handler ran, or null when it may run. */
+export function checkGuards(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): { replyCode: number; text: string } | null {
+  if (!spec) {
+    return knownUnimplementedVerbs.has(command.verb)
+      ? { replyCode: ReplyCode.CommandNotImplemented, text: `${command.verb} not implemented.` }
+      : { replyCode: ReplyCode.SyntaxError, text: 'Unknown command.' };
+  }
+  if ((spec.requiresLogin ?? true) && !context.state.isLoggedIn) {
+    return { replyCode: ReplyCode.NotLoggedIn, text: 'Please login with USER and PASS.' };
+  }
+  const hasArgument = command.argument.length > 0;
+  if (spec.argument === 'none' && hasArgument) {
+    return { replyCode: ReplyCode.SyntaxErrorInParameters, text: `${spec.name} takes no argument.` };
+  }
+  if ((spec.argument === 'required' || spec.argument === 'path') && !hasArgument) {
+    return { replyCode: ReplyCode.SyntaxErrorInParameters, text: `${spec.name} needs an argument: ${spec.help}` };
+  }
+  if (spec.permission && !context.state.account?.permissions.has(spec.permission)) {
+    return { replyCode: ReplyCode.FileUnavailable, text: 'Permission denied.' };
+  }
+  return null;
+}
+
+/** Run one command through the guards and its handler; every outcome ends in a reply. */
+export async function dispatchCommand(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): Promise<void> {
+  // RFC 959 §4.1.3: RNTO must immediately follow RNFR; anything else cancels the pending rename.
+  if (spec?.name !== 'RNTO') context.state.renameFrom = null;
+  const refusal = checkGuards(context, spec, command);
+  if (refusal || !spec) {
+    context.reply(refusal!.replyCode, refusal!.text);
+    return;
+  }
+  try {
+    await spec.handle(context, command.argument);
+  } catch (error) {
+    const { replyCode, text, isUnexpected } = replyForError(error);
+    if (isUnexpected) context.log.error({ err: error, verb: spec.name }, 'command failed');
+    else context.log.debug({ err: error, verb: spec.name }, 'command refused');
+    context.reply(replyCode, text);
+  }
+}

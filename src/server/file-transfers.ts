@@ -1,0 +1,98 @@
+/**
+ * RETR/STOR/APPE/STOU byte moving: storage ↔ data socket through `await pipeline(...)` under the
+ * transfer's AbortSignal, with TYPE A conversion when asked. 226 is sent by the TransferRunner only
+ * after `pipeline` resolved, i.e. after the file was completely written (or sent).
+ */
+import { pipeline } from 'node:stream/promises';
+import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
+import { ReplyCode } from '../protocol/reply-code.js';
+import type { VirtualPath } from '../protocol/virtual-path.js';
+import type { WriteOptions } from '../storage/storage.js';
+import type { CommandContext } from './command-context.js';
+import { CommandError } from './errors.js';
+
+function modeName(context: CommandContext): string {
+  return context.state.transferType === 'ascii' ? 'ASCII' : 'BINARY';
+}
+
+/** Take the pending REST offset (it applies to one transfer only). */
+function takeRestartOffset(context: CommandContext): number {
+  const offset = context.state.restartOffset;
+  context.state.restartOffset = 0;
+  return offset;
+}
+
+/** RETR: send a file (from the REST offset) over the data connection. */
+export async function sendFile(context: CommandContext, path: VirtualPath, displayName: string): Promise<void> {
+  const account = context.requireAccount();
+  const offset = takeRestartOffset(context);
+  const stat = await account.storage.stat(path);
+  if (stat.type === 'directory') throw new CommandError(ReplyCode.FileUnavailable, 'Not a plain file.');
+  if (offset > stat.size) throw new CommandError(ReplyCode.FileUnavailable, 'Restart offset is beyond the end of the file.');
+  const source = await account.storage.openRead(path, { start: offset });
+  let isSourceHandedOver = false;
+  try {
+    const outcome = await context.transfers.run({
+      openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${stat.size - offset} bytes).`,
+      move: async (socket, signal) => {
+        isSourceHandedOver = true;
+        if (context.state.transferType === 'ascii') await pipeline(source, createLocalToNetworkAscii(), socket, { signal });
+        else await pipeline(source, socket, { signal });
+        return socket.bytesWritten;
+      },
+    });
+    context.log.info({ transfer: 'download', path, bytes: outcome.bytes, durationMs: outcome.durationMs, outcome: outcome.status }, 'transfer');
+    if (outcome.status === 'completed') {
+      context.events.emitDownloadFinished({
+        sessionId: context.sessionId,
+        username: account.username,
+        path,
+        bytes: outcome.bytes,
+        durationMs: outcome.durationMs,
+      });
+    }
+  } finally {
+    if (!isSourceHandedOver) source.destroy();
+  }
+}
+
+/** STOR/APPE/STOU: receive a file over the data connection into storage. */
+export async function receiveFile(
+  context: CommandContext,
+  path: VirtualPath,
+  options: { mode: 'truncate' | 'append'; isExclusive?: boolean; openingText?: string; completionText?: string },
+): Promise<void> {
+  const account = context.requireAccount();
+  const offset = takeRestartOffset(context);
+  const writeOptions: WriteOptions = {
+    mode: offset > 0 && options.mode === 'truncate' ? { offset } : options.mode,
+    ...(options.isExclusive ? { isExclusive: true } : {}),
+  };
+  const target = await account.storage.openWrite(path, writeOptions);
+  let isTargetHandedOver = false;
+  try {
+    const outcome = await context.transfers.run({
+      openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
+      ...(options.completionText ? { completionText: options.completionText } : {}),
+      move: async (socket, signal) => {
+        isTargetHandedOver = true;
+        if (context.state.transferType === 'ascii') await pipeline(socket, createNetworkToLocalAscii(), target.stream, { signal });
+        else await pipeline(socket, target.stream, { signal });
+        return socket.bytesRead;
+      },
+    });
+    context.log.info({ transfer: 'upload', path, bytes: outcome.bytes, durationMs: outcome.durationMs, outcome: outcome.status }, 'transfer');
+    if (outcome.status === 'completed') {
+      context.events.emitUploadFinished({
+        sessionId: context.sessionId,
+        username: account.username,
+        path,
+        bytes: outcome.bytes,
+        durationMs: outcome.durationMs,
+      });
+    }
+  } finally {
+    // Data connection never opened: give the storage back its handle (partial-file policy applies).
+    if (!isTargetHandedOver) target.stream.destroy(new Error('upload cancelled before data arrived'));
+  }
+}
