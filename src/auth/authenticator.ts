@@ -8,6 +8,8 @@ export interface Account {
   readonly permissions: ReadonlySet<Permission>;
   readonly storage: Storage;
   readonly isAnonymous: boolean;
+  /** Per-account transfer rate caps in bytes per second (0 = unlimited); absent means the server-wide ones. */
+  readonly bandwidth?: { readonly uploadBytesPerSecond: number; readonly downloadBytesPerSecond: number };
 }
 
 /** What the server knows about the login attempt beyond the credentials. */
@@ -21,4 +23,6 @@ export interface Authenticator {
   authenticate(username: string, password: string, context: LoginContext): Promise<Account | null>;
   /** True when the user name needs no password (e.g. anonymous); the server still asks for one. */
   isPasswordOptional?(username: string): boolean;
+  /** True when this user may only log in over TLS (per-user policy, checked at USER before a password is sent). */
+  requiresTls?(username: string): boolean;
 }

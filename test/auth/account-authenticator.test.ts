@@ -1,0 +1,166 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AccountAuthenticator, type AccountAuthenticatorOptions, type LoginFailure } from '../../src/auth/account-authenticator.js';
+import { hashPassword } from '../../src/auth/password-hash.js';
+import { allPermissions } from '../../src/auth/permissions.js';
+import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
+
+const plain = { clientAddress: '192.0.2.10', isSecure: false };
+const secure = { clientAddress: '192.0.2.10', isSecure: true };
+
+describe('AccountAuthenticator', () => {
+  let sandbox: string;
+  let aliceHash: string;
+  const failures: LoginFailure[] = [];
+
+  before(async () => {
+    sandbox = await realpath(await mkdtemp(path.join(tmpdir(), 'ferry-auth-')));
+    await mkdir(path.join(sandbox, 'alice'));
+    await mkdir(path.join(sandbox, 'pub'));
+    await writeFile(path.join(sandbox, 'alice', 'alice.txt'), 'alice');
+    await writeFile(path.join(sandbox, 'pub', 'readme.txt'), 'public');
+    await writeFile(path.join(sandbox, 'not-a-dir'), '');
+    aliceHash = await hashPassword('alice-secret');
+  });
+  after(() => rm(sandbox, { recursive: true, force: true }));
+
+  function build(overrides: Partial<AccountAuthenticatorOptions> = {}): AccountAuthenticator {
+    return new AccountAuthenticator({
+      accounts: [
+        { name: 'alice', passwordHash: aliceHash, home: path.join(sandbox, 'alice'), permissions: ['list', 'read'] },
+        { name: 'bob', password: 'bob-plain' },
+        { name: 'carol', password: 'carol-plain', requireTls: true, bandwidth: { uploadBytesPerSecond: 1000, downloadBytesPerSecond: 2000 } },
+        { name: 'dave', password: 'dave-plain', home: path.join(sandbox, 'missing') },
+        { name: 'erin', password: 'erin-plain', home: path.join(sandbox, 'not-a-dir') },
+      ],
+      defaultRoot: sandbox,
+      anonymous: { enabled: false, root: null, permissions: ['list', 'read'] },
+      onFailure: (failure) => failures.push(failure),
+      ...overrides,
+    });
+  }
+
+  it('logs in an account with a hashed password, with its permissions and storage at its home', async () => {
+    const account = await build().authenticate('alice', 'alice-secret', plain);
+    assert.ok(account);
+    assert.equal(account.username, 'alice');
+    assert.equal(account.isAnonymous, false);
+    assert.deepEqual([...account.permissions].sort(), ['list', 'read']);
+    assert.deepEqual((await account.storage.list(normalizeVirtualPath('/'))).map((entry) => entry.name), ['alice.txt']);
+  });
+
+  it('logs in an account with a plain password, with every permission and the default root', async () => {
+    const account = await build().authenticate('bob', 'bob-plain', plain);
+    assert.ok(account);
+    assert.deepEqual([...account.permissions].sort(), [...allPermissions].sort());
+    assert.ok((await account.storage.list(normalizeVirtualPath('/'))).some((entry) => entry.name === 'alice'));
+  });
+
+  it('refuses wrong passwords and unknown users with null and reports why', async () => {
+    const authenticator = build();
+    assert.equal(await authenticator.authenticate('alice', 'wrong', plain), null);
+    assert.equal(await authenticator.authenticate('bob', 'bob-plain ', plain), null);
+    assert.equal(await authenticator.authenticate('bob', '', plain), null);
+    assert.equal(await authenticator.authenticate('mallory', 'anything', plain), null);
+    assert.equal(await authenticator.authenticate('Alice', 'alice-secret', plain), null, 'user names are case-sensitive');
+    const result = await authenticator.authenticateWithReason('mallory', 'x', plain);
+    assert.equal(result.account, null);
+    assert.equal(result.failure?.reason, 'unknown-user');
+    assert.equal((await authenticator.authenticateWithReason('alice', 'x', plain)).failure?.reason, 'wrong-password');
+    assert.ok(failures.some((failure) => failure.username === 'mallory' && failure.clientAddress === '192.0.2.10'));
+  });
+
+  it('makes an unknown user cost as much time as a wrong password', async () => {
+    const authenticator = build();
+    const time = async (username: string): Promise<number> => {
+      const samples: number[] = [];
+      for (let index = 0; index < 5; index++) {
+        const started = process.hrtime.bigint();
+        await authenticator.authenticate(username, 'wrong', plain);
+        samples.push(Number(process.hrtime.bigint() - started));
+      }
+      return samples.sort((a, b) => a - b)[2]!;
+    };
+    const wrongPassword = await time('alice');
+    const unknownUser = await time('nobody');
+    const plainAccount = await time('bob');
+    // scrypt dominates; without the dummy verification an unknown user answers ~100× faster.
+    assert.ok(unknownUser > wrongPassword * 0.5, `unknown ${unknownUser}ns vs wrong ${wrongPassword}ns`);
+    assert.ok(plainAccount > wrongPassword * 0.5, `plain ${plainAccount}ns vs wrong ${wrongPassword}ns`);
+  });
+
+  it('refuses a TLS-only account over a plain connection and accepts it over TLS', async () => {
+    const authenticator = build();
+    assert.equal(authenticator.requiresTls('carol'), true);
+    assert.equal(authenticator.requiresTls('bob'), false);
+    assert.equal(authenticator.requiresTls('nobody'), false);
+    assert.equal((await authenticator.authenticateWithReason('carol', 'carol-plain', plain)).failure?.reason, 'tls-required');
+    const account = await authenticator.authenticate('carol', 'carol-plain', secure);
+    assert.ok(account);
+    assert.deepEqual(account.bandwidth, { uploadBytesPerSecond: 1000, downloadBytesPerSecond: 2000 });
+  });
+
+  it('fails the login when the home is missing or not a directory, reporting home-unavailable', async () => {
+    const authenticator = build();
+    const missing = await authenticator.authenticateWithReason('dave', 'dave-plain', plain);
+    assert.equal(missing.account, null);
+    assert.equal(missing.failure?.reason, 'home-unavailable');
+    assert.ok(missing.failure?.cause);
+    assert.equal((await authenticator.authenticateWithReason('erin', 'erin-plain', plain)).failure?.reason, 'home-unavailable');
+  });
+
+  it('refuses anonymous logins unless anonymous access is enabled', async () => {
+    const authenticator = build();
+    assert.equal(authenticator.isPasswordOptional('anonymous'), false);
+    assert.equal(await authenticator.authenticate('anonymous', 'guest@example.com', plain), null);
+    assert.equal(await authenticator.authenticate('ftp', '', plain), null);
+  });
+
+  it('logs anonymous users in read-only at the anonymous root when enabled', async () => {
+    const authenticator = build({ anonymous: { enabled: true, root: path.join(sandbox, 'pub') } });
+    assert.equal(authenticator.isPasswordOptional('ANONYMOUS'), true);
+    assert.equal(authenticator.isPasswordOptional('alice'), false);
+    const account = await authenticator.authenticate('anonymous', 'guest@example.com', plain);
+    assert.ok(account);
+    assert.equal(account.isAnonymous, true);
+    assert.deepEqual([...account.permissions].sort(), ['list', 'read']);
+    assert.deepEqual((await account.storage.list(normalizeVirtualPath('/'))).map((entry) => entry.name), ['readme.txt']);
+  });
+
+  it('gives anonymous users exactly the permissions granted to them', async () => {
+    const authenticator = build({ anonymous: { enabled: true, root: null, permissions: ['list', 'read', 'write'] } });
+    const account = await authenticator.authenticate('ftp', '', plain);
+    assert.deepEqual([...(account?.permissions ?? [])].sort(), ['list', 'read', 'write']);
+  });
+
+  it('lets a real account named like an anonymous user keep its password', async () => {
+    const authenticator = new AccountAuthenticator({
+      accounts: [{ name: 'ftp', password: 'real' }],
+      defaultRoot: sandbox,
+      anonymous: { enabled: true, root: null },
+    });
+    assert.equal(await authenticator.authenticate('ftp', 'wrong', plain), null);
+    assert.equal((await authenticator.authenticate('ftp', 'real', plain))?.isAnonymous, false);
+  });
+
+  it('rejects duplicate account names at construction', () => {
+    assert.throws(
+      () => new AccountAuthenticator({ accounts: [{ name: 'x', password: 'a' }, { name: 'x', password: 'b' }], defaultRoot: sandbox, anonymous: { enabled: false, root: null } }),
+      /duplicate account name 'x'/,
+    );
+  });
+
+  it('passes atomicUploads on to the account storage', async () => {
+    const authenticator = build({ atomicUploads: true });
+    const account = await authenticator.authenticate('bob', 'bob-plain', plain);
+    assert.ok(account);
+    const target = await account.storage.openWrite(normalizeVirtualPath('/atomic-probe.txt'), { mode: 'truncate' });
+    await new Promise<void>((resolve) => target.stream.write('partial', () => resolve()));
+    await assert.rejects(account.storage.stat(normalizeVirtualPath('/atomic-probe.txt')), { kind: 'not-found' });
+    target.stream.destroy();
+    await new Promise((resolve) => target.stream.once('close', resolve));
+  });
+});
