@@ -10,10 +10,10 @@ import { Transform, type Readable, type Writable, type TransformCallback } from 
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import type { FtpReply } from '../protocol/reply.js';
-import { isFailure, isPreliminary } from '../protocol/reply-code.js';
+import { isFailure, isPreliminary, ReplyCode } from '../protocol/reply-code.js';
 import { describeCommand, type ControlConnection } from './control-connection.js';
 import type { DataChannel } from './data-connection.js';
-import { FtpAbortError, FtpReplyError, FtpTimeoutError } from './errors.js';
+import { FtpAbortError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
 
 /** A snapshot of a running transfer, given to `onProgress`. */
 export interface TransferProgress {
@@ -128,14 +128,33 @@ export async function runTransfer(
   }
 }
 
-/** Send ABOR and consume the transfer's final reply plus the ABOR reply (RFC 959 §4.1.3). */
+/** Replies to wait for behind ABOR before giving up on resynchronising the control connection. */
+const maxRepliesAfterAbort = 6;
+
+/**
+ * Send ABOR and bring the control connection back in step. Servers answer differently: RFC 959
+ * §4.1.3 describes 426 then 226, vsftpd answers 426 and later 225, pyftpdlib sometimes sends a
+ * single 225 and no reply for the transfer at all. So a PWD is sent right behind ABOR, and replies
+ * are read until its 257, a code neither ABOR nor a transfer can produce.
+ */
 async function abortOnControl(control: ControlConnection, replyDone: Promise<FtpReply>, limits: TransferLimits): Promise<void> {
   try {
     control.sendAbort();
-    await withTimeout(replyDone.catch(() => undefined), limits.replyTimeoutMs, () =>
-      control.close(new FtpTimeoutError('no reply to ABOR')),
+    control.send('PWD');
+    const transferReplyCode = await withTimeout(
+      replyDone.then(
+        (reply) => reply.replyCode,
+        (error: unknown) => (error instanceof FtpReplyError ? error.replyCode : null),
+      ),
+      limits.replyTimeoutMs,
+      () => control.close(new FtpTimeoutError('no reply to ABOR')),
     );
-    await control.readReply(limits.replyTimeoutMs);
+    if (transferReplyCode === ReplyCode.PathCreated) return;
+    for (let count = 0; count < maxRepliesAfterAbort; count++) {
+      const reply = await control.readReply(limits.replyTimeoutMs);
+      if (reply.replyCode === ReplyCode.PathCreated) return;
+    }
+    control.close(new FtpProtocolError('control connection out of step after ABOR'));
   } catch {
     // The connection is closed by now (its close reason is what later calls report); the
     // caller's error is the one worth throwing.

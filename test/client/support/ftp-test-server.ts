@@ -14,5 +14,9 @@ export interface FtpTestServer {
   readonly writableLocalDir: string;
   /** True when FEAT offers MLST/MLSD. */
   readonly supportsMlsd: boolean;
+  /** Most parallel mirror connections that work in active mode, when the server has a limit (see pyftpdlib.ts). */
+  readonly activeModeParallelLimit?: number;
+  /** Make files the test created on disk under the server root usable (owned) by the server's user. */
+  adoptLocalFiles(localPath: string): Promise<void>;
   stop(): Promise<void>;
 }

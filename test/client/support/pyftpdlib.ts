@@ -20,7 +20,7 @@ import sys, logging
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
-logging.basicConfig(level=logging.ERROR)
+logging.basicConfig(level=int(__import__("os").environ.get("FERRY_PYFTPDLIB_LOG", "40")))
 host, root = sys.argv[1], sys.argv[2]
 authorizer = DummyAuthorizer()
 authorizer.add_user("alice", "s3cret pass", root, perm="elradfmwMT")
@@ -43,7 +43,7 @@ export async function startPyftpdlib(host: string): Promise<FtpTestServer> {
   const root = await mkdtemp(join(tmpdir(), 'ferry-pyftpdlib-'));
   const child = spawn(python, ['-c', script, host, root], { stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
-  child.stderr?.on('data', (chunk) => (errors += chunk));
+  child.stderr?.on('data', (chunk) => { errors += chunk; if (process.env.FERRY_PYFTPDLIB_LOG) process.stderr.write(chunk); });
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -62,6 +62,14 @@ export async function startPyftpdlib(host: string): Promise<FtpTestServer> {
     writableDir: '/',
     writableLocalDir: root,
     supportsMlsd: true,
+    // pyftpdlib 1.5.7 bug: on the next PORT/EPRT it closes the previous ActiveDTP, whose close()
+    // unregisters that socket's old fd number from epoll; if another session's control socket has
+    // reused the number, that session stops being read and hangs. Seen here as a login that never
+    // gets its 230 while a parallel mirror runs in active mode. One connection avoids fd reuse.
+    activeModeParallelLimit: 1,
+    async adoptLocalFiles() {
+      // pyftpdlib runs as the test's own user: nothing to hand over.
+    },
     async stop() {
       await stopChild(child);
       await rm(root, { recursive: true, force: true });

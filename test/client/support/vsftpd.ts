@@ -87,11 +87,21 @@ export async function startVsftpd(host: string): Promise<FtpTestServer> {
     writableDir: '/pub',
     writableLocalDir: writable,
     supportsMlsd: false,
+    async adoptLocalFiles(localPath) {
+      await chownTree(localPath, uid, gid);
+    },
     async stop() {
       await stopChild(child);
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  const { lstat, readdir } = await import('node:fs/promises');
+  await chown(path, uid, gid);
+  if (!(await lstat(path)).isDirectory()) return;
+  for (const name of await readdir(path)) await chownTree(join(path, name), uid, gid);
 }
 
 async function lookupUser(name: string): Promise<{ uid: number; gid: number }> {
