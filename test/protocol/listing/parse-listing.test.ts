@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { FileEntry } from '../../../src/protocol/listing/file-entry.js';
 import { detectListingFormat, parseListing, splitListingLines, type ListingFormat } from '../../../src/protocol/listing/parse-listing.js';
@@ -7,8 +9,14 @@ import { detectListingFormat, parseListing, splitListingLines, type ListingForma
 /** The instant the captured fixtures were taken; year-less dates are placed relative to it. */
 const capturedAt = new Date('2026-11-22T07:45:22Z');
 
+// Fixtures are not compiled: from dist/test/… read them in the source tree's test/….
+const fixturesDirectory = fileURLToPath(new URL('../../fixtures/listings/', import.meta.url)).replace(
+  `${sep}dist${sep}test${sep}`,
+  `${sep}test${sep}`,
+);
+
 function fixture(name: string): string {
-  return readFileSync(new URL(`../../fixtures/listings/${name}`, import.meta.url), 'utf8');
+  return readFileSync(join(fixturesDirectory, name), 'utf8');
 }
 
 const at = (iso: string): Date => new Date(`${iso}Z`);
