@@ -93,7 +93,7 @@ describe('bounded replies', () => {
   });
 
   it('rejects with FtpConnectionClosedError when the server hangs up mid-request', async () => {
-    const { client } = await connected({ commands: { SIZE: (s) => s.control.destroy() } });
+    const { client } = await connected({ commands: { SIZE: (s) => void s.control.destroy() } });
     await assert.rejects(client.size('a'), FtpConnectionClosedError);
     assert.equal(client.isConnected, false);
     await assert.rejects(client.pwd(), FtpConnectionClosedError);
