@@ -61,10 +61,12 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private activeDataPort = 0;
   private nextSessionNumber = 1;
   private readonly sessionIdPrefix = randomBytes(3).toString('hex');
+  private readonly options: FtpServerOptions;
 
-  constructor(private readonly options: FtpServerOptions = {}) {
+  constructor(options: FtpServerOptions | ServerConfig = {}) {
     super();
-    const { authenticator, logger, createSecurity: _createSecurity, ...configInput } = options;
+    this.options = options as FtpServerOptions;
+    const { authenticator, logger, createSecurity: _createSecurity, ...configInput } = this.options;
     this.config = parseServerConfig(configInput);
     this.log = logger ?? createLogger(this.config.log);
     this.authenticator = authenticator ?? null;

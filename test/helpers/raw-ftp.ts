@@ -122,7 +122,7 @@ export class RawFtpConnection {
   }
 
   /** Listen for an active-mode connection and send PORT/EPRT for it. */
-  async openActive(t: TestContext, verb: 'PORT' | 'EPRT' = 'PORT'): Promise<Promise<Socket>> {
+  async openActive(t: TestContext, verb: 'PORT' | 'EPRT' = 'PORT'): Promise<{ accepted: Promise<Socket> }> {
     const listener = createServer();
     t.after(() => listener.close());
     const localAddress = this.socket.localAddress!;
@@ -133,13 +133,15 @@ export class RawFtpConnection {
         ? `${localAddress.replace(/^::ffff:/, '').split('.').join(',')},${port >> 8},${port & 255}`
         : `|${localAddress.includes(':') ? 2 : 1}|${localAddress}|${port}|`;
     await this.expect(`${verb} ${argument}`, 200);
-    return new Promise((resolve) => {
+    // Wrapped in an object: awaiting openActive must not wait for the connection itself.
+    const accepted = new Promise<Socket>((resolve) => {
       listener.once('connection', (socket) => {
         t.after(() => socket.destroy());
         listener.close();
         resolve(socket);
       });
     });
+    return { accepted };
   }
 
   /** Close the control connection. */

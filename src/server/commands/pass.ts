@@ -31,8 +31,8 @@ export const passCommand: CommandSpec = {
     });
     if (!account) {
       context.state.failedLoginAttempts++;
-      const delayMs = throttle.failureDelayMs(context.peerAddress);
       throttle.recordFailure(context.peerAddress, username);
+      const delayMs = throttle.failureDelayMs(context.peerAddress);
       context.log.warn({ user: username, attempts: context.state.failedLoginAttempts }, 'login failed');
       await delay(delayMs);
       context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');

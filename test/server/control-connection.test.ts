@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { test } from 'node:test';
+import { RawFtpConnection } from '../helpers/raw-ftp.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+test('reassembles a command split across TCP segments', async (t) => {
+  const { port } = await startTestServer(t);
+  const { connection } = await RawFtpConnection.open(t, port);
+  for (const piece of ['US', 'ER al', 'ice\r', '\n']) {
+    connection.write(piece);
+    await delay(20);
+  }
+  assert.equal((await connection.nextReply()).replyCode, 331);
+});
+
+test('answers several commands sent in one segment, in order', async (t) => {
+  const { port } = await startTestServer(t);
+  const { connection } = await RawFtpConnection.open(t, port);
+  connection.write('USER alice\r\nPASS secret\r\nPWD\r\nSYST\r\nNOOP\r\n');
+  const codes = [];
+  for (let index = 0; index < 5; index++) codes.push((await connection.nextReply()).replyCode);
+  assert.deepEqual(codes, [331, 230, 257, 215, 200]);
+});
+
+test('tolerates bare LF line ends', async (t) => {
+  const { port } = await startTestServer(t);
+  const { connection } = await RawFtpConnection.open(t, port);
+  connection.write('USER alice\nPASS secret\n');
+  assert.equal((await connection.nextReply()).replyCode, 331);
+  assert.equal((await connection.nextReply()).replyCode, 230);
+});
+
+test('strips Telnet IP/DM before ABOR', async (t) => {
+  const { port } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  connection.write(Buffer.concat([Buffer.from([0xff, 0xf4, 0xff, 0xf2]), Buffer.from('ABOR\r\n')]));
+  assert.equal((await connection.nextReply()).replyCode, 225);
+});
+
+test('answers an unknown command with 500 and an unimplemented RFC command with 502', async (t) => {
+  const { port } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('FROB', 500);
+  await connection.expect('SMNT /x', 502);
+  await connection.expect('NOOP', 200);
+});
+
+test('answers a line over 4096 bytes with 500 and keeps the session usable', async (t) => {
+  const { port } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  connection.write(`NOOP ${'x'.repeat(5000)}\r\n`);
+  assert.equal((await connection.nextReply()).replyCode, 500);
+  await connection.expect('PWD', 257);
+});
+
+test('answers a 1 MB line without CRLF before it ends and closes after repeated abuse', async (t) => {
+  const { port } = await startTestServer(t);
+  const { connection } = await RawFtpConnection.open(t, port);
+  connection.write('A'.repeat(1024 * 1024));
+  assert.equal((await connection.nextReply()).replyCode, 500);
+  connection.write('\r\n' + 'B'.repeat(5000) + '\r\n' + 'C'.repeat(5000) + '\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 500);
+  assert.equal((await connection.nextReply()).replyCode, 421);
+  await connection.waitForClose();
+});
+
+test('survives binary garbage and still answers', async (t) => {
+  const { port } = await startTestServer(t);
+  const { connection } = await RawFtpConnection.open(t, port);
+  const garbage = Buffer.alloc(3000);
+  for (let index = 0; index < garbage.length; index++) garbage[index] = (index * 7919) & 0xff;
+  connection.write(garbage);
+  connection.write('\r\nNOOP\r\n');
+  let reply = await connection.nextReply();
+  while (reply.replyCode !== 200) reply = await connection.nextReply();
+  assert.equal(reply.replyCode, 200);
+});
+
+test('closes an idle session with 421', async (t) => {
+  const { port } = await startTestServer(t, { limits: { idleTimeoutMs: 200 } });
+  const { connection } = await RawFtpConnection.open(t, port);
+  assert.equal((await connection.nextReply()).replyCode, 421);
+  await connection.waitForClose();
+});
+
+test('QUIT replies 221 and closes', async (t) => {
+  const { port, server } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  const closed = once(server, 'sessionClosed');
+  await connection.expect('QUIT', 221);
+  await connection.waitForClose();
+  const [event] = await closed;
+  assert.equal(event.username, 'alice');
+});
+
+test('refuses connections beyond the per-IP limit with 421 and keeps the others', async (t) => {
+  const { port } = await startTestServer(t, { limits: { maxSessionsPerIp: 2 } });
+  const first = await RawFtpConnection.login(t, port);
+  await RawFtpConnection.open(t, port);
+  const { greeting } = await RawFtpConnection.open(t, port);
+  assert.equal(greeting.replyCode, 421);
+  await first.expect('NOOP', 200);
+});
