@@ -3,13 +3,32 @@
  * transfer's AbortSignal, with TYPE A conversion when asked. 226 is sent by the TransferRunner only
  * after `pipeline` resolved, i.e. after the file was completely written (or sent).
  */
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import type { VirtualPath } from '../protocol/virtual-path.js';
 import type { WriteOptions } from '../storage/storage.js';
 import type { CommandContext } from './command-context.js';
+import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import { CommandError } from './errors.js';
+
+/** Transforms between storage and socket: TYPE A conversion and the bandwidth cap, as configured. */
+function middleStages(context: CommandContext, direction: 'download' | 'upload'): Duplex[] {
+  const stages: Duplex[] = [];
+  if (context.state.transferType === 'ascii') {
+    stages.push(direction === 'download' ? createLocalToNetworkAscii() : createNetworkToLocalAscii());
+  }
+  const caps = effectiveBandwidth(context.config.bandwidth, context.requireAccount());
+  const cap = direction === 'download' ? caps.downloadBytesPerSecond : caps.uploadBytesPerSecond;
+  if (cap > 0) stages.push(createBandwidthThrottle(cap));
+  return stages;
+}
+
+/** `await pipeline(source, ...middle, destination)` with a signal; typed for a variable middle. */
+function pipeThrough(source: Readable, middle: Duplex[], destination: Writable, signal: AbortSignal): Promise<void> {
+  return (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...middle, destination, { signal });
+}
 
 function modeName(context: CommandContext): string {
   return context.state.transferType === 'ascii' ? 'ASCII' : 'BINARY';
@@ -36,8 +55,7 @@ export async function sendFile(context: CommandContext, path: VirtualPath, displ
       openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${stat.size - offset} bytes).`,
       move: async (socket, signal) => {
         isSourceHandedOver = true;
-        if (context.state.transferType === 'ascii') await pipeline(source, createLocalToNetworkAscii(), socket, { signal });
-        else await pipeline(source, socket, { signal });
+        await pipeThrough(source, middleStages(context, 'download'), socket, signal);
         return socket.bytesWritten;
       },
     });
@@ -76,8 +94,7 @@ export async function receiveFile(
       ...(options.completionText ? { completionText: options.completionText } : {}),
       move: async (socket, signal) => {
         isTargetHandedOver = true;
-        if (context.state.transferType === 'ascii') await pipeline(socket, createNetworkToLocalAscii(), target.stream, { signal });
-        else await pipeline(socket, target.stream, { signal });
+        await pipeThrough(socket, middleStages(context, 'upload'), target.stream, signal);
         return socket.bytesRead;
       },
     });
