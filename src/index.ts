@@ -1,0 +1,43 @@
+/** Ferry's public API: the server, the client, the storage and authentication contracts, errors. */
+export { FtpServer, ServerStartError, type FtpServerOptions } from './server/ftp-server.js';
+export type { FtpServerEvents, LoginEvent, TransferFinishedEvent, SessionClosedEvent } from './server/server-events.js';
+export { CommandError } from './server/errors.js';
+export type { CommandSpec, ArgumentShape } from './server/commands/command-spec.js';
+export type { CommandContext } from './server/command-context.js';
+
+export {
+  FtpClient,
+  type FtpClientOptions,
+  type FtpConnectOptions,
+  type TransferOptions,
+  type DownloadOptions,
+  type UploadOptions,
+  type TransferResult,
+  type TransferType,
+} from './client/ftp-client.js';
+export { mirrorDownload, mirrorUpload, type MirrorOptions, type MirrorEvent, type MirrorSummary } from './client/mirror.js';
+export type { TransferProgress } from './client/transfer.js';
+export {
+  FtpClientError,
+  FtpReplyError,
+  FtpConnectionClosedError,
+  FtpProtocolError,
+  FtpTimeoutError,
+  FtpBusyError,
+  FtpLimitExceededError,
+  FtpUnsafeNameError,
+  FtpDataConnectionError,
+  FtpAbortError,
+} from './client/errors.js';
+
+export { StorageError, type Storage, type StorageErrorKind, type FileStat, type ReadOptions, type WriteOptions, type UploadTarget } from './storage/storage.js';
+export { LocalStorage } from './storage/local-storage.js';
+export { MemoryStorage } from './storage/memory-storage.js';
+export type { Authenticator, Account, LoginContext } from './auth/authenticator.js';
+export { AccountAuthenticator, type AccountDefinition } from './auth/account-authenticator.js';
+export { allPermissions, type Permission } from './auth/permissions.js';
+export { hashPassword, verifyPassword } from './auth/password-hash.js';
+export { parseServerConfig, loadServerConfig, ConfigError, type ServerConfig, type ServerConfigInput } from './config/server-config.js';
+export { ReplyCode } from './protocol/reply-code.js';
+export type { FileEntry, FileType } from './protocol/listing/file-entry.js';
+export type { VirtualPath } from './protocol/virtual-path.js';
