@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { randomPayload, sha256 } from '../helpers/checksum.js';
+import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+/** Upload a payload with STOR over a fresh passive connection; returns the final reply code. */
+async function store(t: Parameters<typeof startTestServer>[0], connection: RawFtpConnection, name: string, payload: Buffer): Promise<number> {
+  const data = await connection.openPassive(t);
+  connection.write(`STOR ${name}\r\n`);
+  const opening = await connection.nextReply();
+  if (opening.replyCode !== 150) return opening.replyCode;
+  await writeAndEnd(data, payload);
+  return (await connection.nextReply()).replyCode;
+}
+
+test('1,000 idle connections do not stop another client from working', async (t) => {
+  const { port, root } = await startTestServer(t, { limits: { maxSessions: 2000, maxSessionsPerIp: 2000 } });
+  const payload = randomPayload(200000);
+  await writeFile(join(root, 'f.bin'), payload);
+  const idle: Socket[] = [];
+  t.after(() => idle.forEach((socket) => socket.destroy()));
+  await Promise.all(
+    Array.from({ length: 1000 }, () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port });
+        idle.push(socket);
+        socket.once('data', () => resolve());
+        socket.once('error', reject);
+      }),
+    ),
+  );
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  connection.write('RETR f.bin\r\n');
+  await connection.nextReply();
+  assert.equal(sha256(await readAll(data)), sha256(payload));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+});
+
+test('a slowloris client sending one byte at a time is cut off by the idle timeout', async (t) => {
+  const { port } = await startTestServer(t, { limits: { idleTimeoutMs: 500 } });
+  const { connection } = await RawFtpConnection.open(t, port);
+  const timer = setInterval(() => connection.socket.writable && connection.write('X'), 100);
+  t.after(() => clearInterval(timer));
+  assert.equal((await connection.nextReply()).replyCode, 421);
+  await connection.waitForClose();
+});
+
+test('two concurrent STORs to one name leave one complete upload, never a mix (atomic uploads)', async (t) => {
+  const { port, root } = await startTestServer(t, { uploads: { atomic: true } });
+  const first = await RawFtpConnection.login(t, port);
+  const second = await RawFtpConnection.login(t, port);
+  for (const connection of [first, second]) await connection.expect('TYPE I', 200);
+  const payloadA = Buffer.alloc(3 * 1024 * 1024, 'A');
+  const payloadB = Buffer.alloc(3 * 1024 * 1024, 'B');
+  const [codeA, codeB] = await Promise.all([store(t, first, 'same.bin', payloadA), store(t, second, 'same.bin', payloadB)]);
+  assert.deepEqual([codeA, codeB], [226, 226]);
+  const result = await readFile(join(root, 'same.bin'));
+  assert.ok([sha256(payloadA), sha256(payloadB)].includes(sha256(result)), 'result is exactly one of the uploads');
+  assert.deepEqual((await readdir(root)).filter((name) => name !== 'same.bin'), [], 'no temporary files remain');
+});
+
+test('with atomic uploads a vanished client leaves no partial file', async (t) => {
+  const { port, root } = await startTestServer(t, { uploads: { atomic: true } });
+  await writeFile(join(root, 'report.csv'), 'old complete version');
+  const connection = await RawFtpConnection.login(t, port);
+  const data = await connection.openPassive(t);
+  connection.write('STOR report.csv\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  data.write(randomPayload(50000));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  data.resetAndDestroy();
+  assert.equal((await connection.nextReply()).replyCode, 426);
+  assert.equal(await readFile(join(root, 'report.csv'), 'utf8'), 'old complete version');
+  assert.deepEqual(await readdir(root), ['report.csv']);
+});
+
+test('without atomic uploads an interrupted upload keeps its partial file for REST resume', async (t) => {
+  const { port, root } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  connection.write('STOR partial.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const head = randomPayload(40000);
+  await new Promise<void>((resolve) => data.write(head, () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  data.resetAndDestroy();
+  assert.equal((await connection.nextReply()).replyCode, 426);
+  const kept = await readFile(join(root, 'partial.bin'));
+  assert.ok(kept.length > 0 && kept.length <= head.length);
+  assert.equal(sha256(kept), sha256(head.subarray(0, kept.length)));
+});
+
+test('a full disk answers 452 and the session stays usable', async (t) => {
+  const parent = await makeTempDir(t);
+  const mountPoint = join(parent, 'small-disk');
+  await mkdir(mountPoint);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+  } catch {
+    t.skip('mounting a small tmpfs needs root; run as root (CI does) to exercise ENOSPC');
+    return;
+  }
+  // Unmount before the temp dir is removed: hooks registered later run later, so do both here.
+  let isMounted = true;
+  const unmount = () => {
+    if (isMounted) execFileSync('umount', ['-l', mountPoint]);
+    isMounted = false;
+  };
+  const { port, server } = await startTestServer(t, { root: mountPoint });
+  t.after(unmount);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  assert.equal(await store(t, connection, 'huge.bin', randomPayload(3 * 1024 * 1024)), 452);
+  await connection.expect('DELE huge.bin', 250);
+  assert.equal(await store(t, connection, 'small.bin', randomPayload(1000)), 226);
+  connection.close();
+  await server.close();
+  unmount();
+});
+
+test('download bandwidth is capped when configured', async (t) => {
+  const { port, root } = await startTestServer(t, { bandwidth: { downloadBytesPerSecond: 400 * 1024, uploadBytesPerSecond: 0 } });
+  const payload = randomPayload(400 * 1024);
+  await writeFile(join(root, 'f.bin'), payload);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  const started = Date.now();
+  connection.write('RETR f.bin\r\n');
+  await connection.nextReply();
+  const received = await readAll(data);
+  const elapsedMs = Date.now() - started;
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal(sha256(received), sha256(payload));
+  assert.ok(elapsedMs >= 800, `400 KiB at 400 KiB/s took only ${elapsedMs} ms`);
+});
+
+test('upload bandwidth is capped per user when the account says so', async (t) => {
+  const { port, root } = await startTestServer(t, {
+    users: [{ name: 'alice', password: 'secret', bandwidth: { uploadBytesPerSecond: 256 * 1024, downloadBytesPerSecond: 0 } }],
+  });
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const payload = randomPayload(256 * 1024);
+  const started = Date.now();
+  assert.equal(await store(t, connection, 'up.bin', payload), 226);
+  assert.ok(Date.now() - started >= 700, `upload took only ${Date.now() - started} ms`);
+  assert.equal(sha256(await readFile(join(root, 'up.bin'))), sha256(payload));
+});
+
+test('a directory that cannot be listed because it vanished gives 550, not a crash', async (t) => {
+  const { port, root } = await startTestServer(t);
+  await mkdir(join(root, 'gone'));
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('CWD gone', 250);
+  await rm(join(root, 'gone'), { recursive: true });
+  await connection.openPassive(t);
+  await connection.expect('LIST', 550);
+  await connection.expect('CWD /', 250);
+});
