@@ -22,6 +22,7 @@ import { createLogger } from './logger.js';
 import type { FtpServerEvents, ServerEventSink } from './server-events.js';
 import { Session } from './session.js';
 import { SessionLimits } from './session-limits.js';
+import { Ftps } from './tls/ftps.js';
 
 /** Options for embedding: any config key, plus a custom authenticator and logger. */
 export interface FtpServerOptions extends ServerConfigInput {
@@ -57,6 +58,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private readonly sessions = new Set<Session>();
   private readonly extraListeners: Server[] = [];
   private listener: Server | null = null;
+  private implicitListener: Server | null = null;
+  private ftps: Ftps | null = null;
   private authenticator: Authenticator | null;
   private activeDataPort = 0;
   private nextSessionNumber = 1;
@@ -87,11 +90,28 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   async listen(): Promise<AddressInfo> {
     if (this.listener) throw new ServerStartError('server is already listening');
     this.authenticator ??= await this.createDefaultAuthenticator();
+    try {
+      this.ftps = await Ftps.start(this.config, this.log);
+    } catch (error) {
+      throw new ServerStartError(`FTPS: ${(error as Error).message}`);
+    }
     const server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
-    server.on('error', (error) => this.emit('error', error));
     const address = await listenWithFriendlyErrors(server, this.config.host, this.config.port);
+    // Attached after listen succeeded: a failed listen is reported once, by the thrown ServerStartError.
+    server.on('error', (error) => this.emit('error', error));
     this.listener = server;
     this.activeDataPort = await this.chooseActiveDataPort(address.port);
+    if (this.ftps && this.config.tls.implicitPort !== null) {
+      const ftps = this.ftps;
+      const implicit = ftps.createImplicitListener((socket, sessionTls) =>
+        this.onConnection(socket, (session) => ftps.implicitSecurity(session, sessionTls)),
+      );
+      implicit.on('error', (error) => this.emit('error', error));
+      const implicitAddress = await listenWithFriendlyErrors(implicit, this.config.host, this.config.tls.implicitPort);
+      this.implicitListener = implicit;
+      this.adoptListener(implicit);
+      this.log.info({ host: implicitAddress.address, port: implicitAddress.port }, 'listening for implicit FTPS');
+    }
     this.log.info({ host: address.address, port: address.port, activeDataPort: this.activeDataPort || 'ephemeral' }, 'listening');
     return address;
   }
@@ -101,6 +121,24 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     const address = this.listener?.address();
     if (!address || typeof address === 'string') throw new Error('server is not listening');
     return address;
+  }
+
+  /** The bound implicit-FTPS address (after listen, when tls.implicitPort is set). */
+  get implicitTlsAddress(): AddressInfo {
+    const address = this.implicitListener?.address();
+    if (!address || typeof address === 'string') throw new Error('server is not listening for implicit FTPS');
+    return address;
+  }
+
+  /** Re-read the TLS certificate and key (SIGHUP); new sessions use them, open ones keep theirs. */
+  async reloadCertificates(): Promise<void> {
+    if (!this.ftps) throw new Error('FTPS is not configured');
+    await this.ftps.reloadCertificates();
+  }
+
+  /** The certificate store (events `reload` and `reloadError`), or null without FTPS. */
+  get tlsCertificates(): Ftps['certificates'] | null {
+    return this.ftps?.certificates ?? null;
   }
 
   /** Number of open sessions. */
@@ -117,7 +155,9 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   async close(): Promise<void> {
     const listeners = [this.listener, ...this.extraListeners].filter((server): server is Server => server !== null);
     this.listener = null;
+    this.implicitListener = null;
     this.extraListeners.length = 0;
+    this.ftps?.close();
     const closing = listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const session of [...this.sessions]) {
       session.reply(ReplyCode.ServiceNotAvailable, 'Server shutting down.');
@@ -152,7 +192,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       events: this.eventSink,
       log: this.log,
       activeDataPort: this.activeDataPort,
-      createSecurity: createSecurity ?? this.options.createSecurity ?? plainSecurity,
+      createSecurity: createSecurity ?? this.options.createSecurity ?? this.defaultSecurity(),
       onClosed: (closed, reason) => {
         this.sessions.delete(closed);
         this.limits.release(clientAddress);
@@ -167,6 +207,12 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     this.sessions.add(session);
     session.log.info('session opened');
     session.start('Ferry FTP server ready.');
+  }
+
+  /** FTPS when a certificate is configured (AUTH TLS possible), otherwise plain FTP. */
+  private defaultSecurity(): (session: Session) => ControlSecurity {
+    const ftps = this.ftps;
+    return ftps ? (session) => ftps.explicitSecurity(session) : plainSecurity;
   }
 
   private readonly eventSink: ServerEventSink = {
