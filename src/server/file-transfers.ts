@@ -11,6 +11,7 @@ import type { VirtualPath } from '../protocol/virtual-path.js';
 import type { WriteOptions } from '../storage/storage.js';
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
+import type { TransferOutcome } from './data/transfer.js';
 import { CommandError } from './errors.js';
 
 /** Transforms between storage and socket: TYPE A conversion and the bandwidth cap, as configured. */
@@ -41,6 +42,15 @@ function takeRestartOffset(context: CommandContext): number {
   return offset;
 }
 
+/** Log the transfer summary and, only for a completed one (after its 226), emit the server event. */
+function reportTransfer(context: CommandContext, direction: 'download' | 'upload', path: VirtualPath, outcome: TransferOutcome): void {
+  context.log.info({ transfer: direction, path, bytes: outcome.bytes, durationMs: outcome.durationMs, outcome: outcome.status }, 'transfer');
+  if (outcome.status !== 'completed') return;
+  const event = { sessionId: context.sessionId, username: context.requireAccount().username, path, bytes: outcome.bytes, durationMs: outcome.durationMs };
+  if (direction === 'download') context.events.emitDownloadFinished(event);
+  else context.events.emitUploadFinished(event);
+}
+
 /** RETR: send a file (from the REST offset) over the data connection. */
 export async function sendFile(context: CommandContext, path: VirtualPath, displayName: string): Promise<void> {
   const account = context.requireAccount();
@@ -59,16 +69,7 @@ export async function sendFile(context: CommandContext, path: VirtualPath, displ
         return socket.bytesWritten;
       },
     });
-    context.log.info({ transfer: 'download', path, bytes: outcome.bytes, durationMs: outcome.durationMs, outcome: outcome.status }, 'transfer');
-    if (outcome.status === 'completed') {
-      context.events.emitDownloadFinished({
-        sessionId: context.sessionId,
-        username: account.username,
-        path,
-        bytes: outcome.bytes,
-        durationMs: outcome.durationMs,
-      });
-    }
+    reportTransfer(context, 'download', path, outcome);
   } finally {
     if (!isSourceHandedOver) source.destroy();
   }
@@ -98,16 +99,7 @@ export async function receiveFile(
         return socket.bytesRead;
       },
     });
-    context.log.info({ transfer: 'upload', path, bytes: outcome.bytes, durationMs: outcome.durationMs, outcome: outcome.status }, 'transfer');
-    if (outcome.status === 'completed') {
-      context.events.emitUploadFinished({
-        sessionId: context.sessionId,
-        username: account.username,
-        path,
-        bytes: outcome.bytes,
-        durationMs: outcome.durationMs,
-      });
-    }
+    reportTransfer(context, 'upload', path, outcome);
   } finally {
     // Data connection never opened: give the storage back its handle (partial-file policy applies).
     if (!isTargetHandedOver) target.stream.destroy(new Error('upload cancelled before data arrived'));

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
-import { StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
 export interface LocalStorageOptions {
@@ -30,23 +30,7 @@ const maxSymbolicLinkHops = 40; // Linux's MAXSYMLINKS
 // containment check makes the open fail instead of following it out of the root.
 const noFollow = fsConstants.O_NOFOLLOW ?? 0;
 
-const safeMessages: Record<StorageErrorKind, string> = {
-  'not-found': 'No such file or directory',
-  'already-exists': 'File exists',
-  'not-a-directory': 'Not a directory',
-  'is-a-directory': 'Is a directory',
-  'directory-not-empty': 'Directory not empty',
-  'permission-denied': 'Permission denied',
-  'no-space': 'No space left on device',
-  'quota-exceeded': 'Disk quota exceeded',
-  'invalid-name': 'Invalid file name',
-  busy: 'Resource busy',
-  'io-error': 'Input/output error',
-};
-
-function storageError(kind: StorageErrorKind, cause?: unknown): StorageError {
-  return new StorageError(kind, safeMessages[kind], cause === undefined ? undefined : { cause });
-}
+const storageError = createStorageError;
 
 function errnoOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;

@@ -5,7 +5,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { splitSegments, type VirtualPath } from '../protocol/virtual-path.js';
-import { StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
 
 interface FileNode {
   readonly type: 'file';
@@ -26,22 +26,8 @@ interface DirectoryNode {
 
 type Node = FileNode | DirectoryNode;
 
-const messages: Record<StorageErrorKind, string> = {
-  'not-found': 'No such file or directory',
-  'already-exists': 'File exists',
-  'not-a-directory': 'Not a directory',
-  'is-a-directory': 'Is a directory',
-  'directory-not-empty': 'Directory not empty',
-  'permission-denied': 'Permission denied',
-  'no-space': 'No space left on device',
-  'quota-exceeded': 'Disk quota exceeded',
-  'invalid-name': 'Invalid file name',
-  busy: 'Resource busy',
-  'io-error': 'Input/output error',
-};
-
 function fail(kind: StorageErrorKind): never {
-  throw new StorageError(kind, messages[kind]);
+  throw createStorageError(kind);
 }
 
 const readChunkBytes = 256 * 1024;

@@ -40,6 +40,26 @@ export class StorageError extends Error {
   }
 }
 
+/** The client-safe message for each kind: plain words, never a path or an OS error string. */
+export const storageErrorMessages: Readonly<Record<StorageErrorKind, string>> = {
+  'not-found': 'No such file or directory',
+  'already-exists': 'File exists',
+  'not-a-directory': 'Not a directory',
+  'is-a-directory': 'Is a directory',
+  'directory-not-empty': 'Directory not empty',
+  'permission-denied': 'Permission denied',
+  'no-space': 'No space left on device',
+  'quota-exceeded': 'Disk quota exceeded',
+  'invalid-name': 'Invalid file name',
+  busy: 'Resource busy',
+  'io-error': 'Input/output error',
+};
+
+/** A StorageError of this kind with its standard client-safe message; `cause` (if any) is for the log. */
+export function createStorageError(kind: StorageErrorKind, cause?: unknown): StorageError {
+  return new StorageError(kind, storageErrorMessages[kind], cause === undefined ? undefined : { cause });
+}
+
 /** Options for opening a file for reading. */
 export interface ReadOptions {
   /** Byte offset to start at (REST). */
