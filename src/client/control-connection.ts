@@ -1,9 +1,13 @@
 /**
  * The client's control connection: one socket, one bounded reply parser, replies handed out in
  * order, and one idempotent close path (basic-ftp's `closeWithError`). Socket creation happens in
- * `createControlSocket` only, so explicit/implicit FTPS can wrap it in one place later.
+ * `createControlSocket` only: plain TCP, or TLS from the first byte for implicit FTPS; explicit
+ * FTPS (RFC 4217 §4) swaps the socket for a TLS one in `upgradeToTls` after AUTH TLS. While TLS is
+ * up, the newest session (TLS 1.3 tickets arrive after the handshake) is kept for data connections
+ * to resume (RFC 4217 §10: the server may require it to tie data connections to this client).
  */
 import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { formatCommandLine } from '../protocol/command-line.js';
 import { ReplyParseError, ReplyParser, type FtpReply } from '../protocol/reply.js';
 import { isFailure, isPreliminary, ReplyCode } from '../protocol/reply-code.js';
@@ -14,7 +18,9 @@ import {
   FtpProtocolError,
   FtpReplyError,
   FtpTimeoutError,
+  FtpTlsError,
 } from './errors.js';
+import { tlsFailure, type TlsSettings } from './tls-settings.js';
 
 /** Where to connect and how long to wait, all bounded. */
 export interface ControlConnectionOptions {
@@ -28,7 +34,18 @@ export interface ControlConnectionOptions {
   readonly maxReplyLineBytes: number;
   /** SECURITY: most lines in one multi-line reply, so an endless reply cannot exhaust memory. */
   readonly maxReplyLines: number;
+  /** TLS settings when FTPS is used (explicit or implicit); null for plain FTP. */
+  readonly tls: TlsSettings | null;
+  /** TLS from the first byte (implicit FTPS) instead of AUTH TLS later. Needs `tls`. */
+  readonly isImplicitTls: boolean;
 }
+
+/**
+ * How long the first data connection waits for a TLS session to resume when none has arrived yet.
+ * TLS 1.3 servers send tickets right after the handshake, so they are normally read with the
+ * next reply; this only bounds the wait for a server that sends them late or never.
+ */
+const sessionTicketWaitMs = 2000;
 
 /** SECURITY: replies nobody asked for are kept only up to this count; more is a protocol violation. */
 const maxUnsolicitedReplies = 16;
@@ -39,32 +56,41 @@ interface ReplyWaiter {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** The one place a control socket is created (the future TLS wrap point). */
-function createControlSocket(host: string, port: number): Socket {
-  return connectTcp({ host, port });
+/** The one place a control socket is created: TCP, or TLS at once for implicit FTPS. */
+function createControlSocket(options: ControlConnectionOptions): Socket {
+  if (options.isImplicitTls && options.tls) return connectTls({ ...options.tls.connectOptions, host: options.host, port: options.port });
+  return connectTcp({ host: options.host, port: options.port });
 }
 
 /** A connected control channel that yields replies in order; see the module comment. */
 export class ControlConnection {
-  private readonly parser: ReplyParser;
+  private parser: ReplyParser;
   private readonly queuedReplies: FtpReply[] = [];
   private waiter: ReplyWaiter | null = null;
   private closedError: Error | null = null;
   private readonly closeListeners = new Set<(error: Error) => void>();
+  private socket: Socket;
+  private detachSocket: () => void = () => undefined;
+  /** The TLS socket once TLS is up (implicit: after the handshake; explicit: after AUTH TLS). */
+  private secureSocket: TLSSocket | null = null;
+  /** Newest TLS session from the server ('session' event), for data connections to resume. */
+  private latestTlsSession: Buffer | null = null;
+  private readonly sessionWaiters = new Set<() => void>();
 
   private constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly options: ControlConnectionOptions,
   ) {
-    this.parser = new ReplyParser({ maxLineBytes: options.maxReplyLineBytes, maxReplyLines: options.maxReplyLines });
-    socket.on('error', (error) => this.close(new FtpConnectionClosedError(`control connection failed: ${error.message}`, { cause: error })));
-    socket.on('close', () => this.close(new FtpConnectionClosedError('control connection closed by the server')));
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket = socket;
+    this.parser = this.createParser();
+    if (options.isImplicitTls) this.attachTlsSocket(socket as TLSSocket, `control connection to ${describePeer(options)}`);
+    else this.attachSocket(socket);
   }
 
   /** Connect and read the greeting (RFC 959 §5.4: 120 may precede 220). Rejects with FtpReplyError on 421. */
   static async open(options: ControlConnectionOptions): Promise<{ connection: ControlConnection; greeting: FtpReply }> {
-    const socket = createControlSocket(options.host, options.port);
+    if (options.isImplicitTls && !options.tls) throw new TypeError('implicit TLS needs tls settings');
+    const socket = createControlSocket(options);
     const connection = new ControlConnection(socket, options);
     const timer = setTimeout(() => {
       connection.close(new FtpTimeoutError(`no greeting from ${options.host}:${options.port} within ${options.connectTimeoutMs} ms`));
@@ -83,6 +109,73 @@ export class ControlConnection {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Explicit FTPS (RFC 4217 §4): send AUTH TLS, and on 234 run the TLS handshake over this
+   * connection. A refusal closes the connection with FtpTlsError: falling back to clear text would
+   * send the password readable to anyone on the path.
+   */
+  async upgradeToTls(): Promise<void> {
+    const tls = this.options.tls;
+    if (!tls) throw new TypeError('upgradeToTls needs tls settings');
+    if (this.secureSocket) return;
+    const peer = `control connection to ${describePeer(this.options)}`;
+    let reply: FtpReply;
+    try {
+      reply = await this.request('AUTH', 'TLS');
+    } catch (error) {
+      if (!(error instanceof FtpReplyError)) throw error;
+      const refusal = new FtpTlsError(`the server refused AUTH TLS (${error.message}); it may not offer FTPS`, { cause: error });
+      this.close(refusal);
+      throw refusal;
+    }
+    if (reply.replyCode !== ReplyCode.SecurityDataExchangeComplete) {
+      const error = new FtpTlsError(`AUTH TLS answered ${reply.replyCode}, expected 234`);
+      this.close(error);
+      throw error;
+    }
+    // SECURITY: bytes after the 234 but before the handshake were not protected by TLS; acting on
+    // them would let a man in the middle inject replies (the STARTTLS injection bug, CVE-2011-0411).
+    if (this.queuedReplies.length > 0 || this.parser.isInsideReply) {
+      const error = new FtpProtocolError('server sent clear-text data after 234 and before the TLS handshake');
+      this.close(error);
+      throw error;
+    }
+    this.detachSocket();
+    const plain = this.socket;
+    // Errors of the wrapped socket surface on the TLS socket; this listener only keeps a late one
+    // from becoming an uncaught exception.
+    plain.on('error', () => undefined);
+    const secure = connectTls({ ...tls.connectOptions, socket: plain });
+    this.socket = secure;
+    this.parser = this.createParser();
+    this.attachTlsSocket(secure, peer);
+    await this.whenSecure(secure, this.options.connectTimeoutMs, peer);
+  }
+
+  /** True once the control connection is protected by TLS. */
+  get isSecure(): boolean {
+    return this.secureSocket !== null && !this.isClosed;
+  }
+
+  /** The negotiated TLS version ("TLSv1.3", …), or null on a plain connection. */
+  get tlsProtocol(): string | null {
+    return this.secureSocket?.getProtocol() ?? null;
+  }
+
+  /**
+   * `tls.connect` options for a PROT P data connection: the control connection's settings plus
+   * its newest session, so the server sees a resumed session (vsftpd's require_ssl_reuse). Waits
+   * briefly for a TLS 1.3 ticket if none has arrived yet; without one the server decides.
+   */
+  async dataTlsOptions(): Promise<ConnectionOptions> {
+    const tls = this.options.tls;
+    const secure = this.secureSocket;
+    if (!tls || !secure) throw new FtpTlsError('data connections cannot be protected: the control connection is not TLS');
+    if (!this.latestTlsSession && secure.getProtocol() === 'TLSv1.3') await this.waitForTlsSession(sessionTicketWaitMs);
+    const session = this.latestTlsSession ?? secure.getSession();
+    return { ...tls.connectOptions, ...(session ? { session } : {}) };
   }
 
   /** The server's address as seen on this socket, IPv4-mapped IPv6 unmapped. */
@@ -124,7 +217,9 @@ export class ControlConnection {
    */
   sendAbort(): void {
     if (this.closedError) throw this.closedError;
-    this.socket.write(Buffer.from([0xff, 0xf4, 0xff, 0xf2]));
+    // Inside TLS nothing is urgent and the Telnet bytes would only garble the command (curl and
+    // lftp send a bare ABOR on FTPS too).
+    if (!this.secureSocket) this.socket.write(Buffer.from([0xff, 0xf4, 0xff, 0xf2]));
     this.socket.write(formatCommandLine('ABOR'), 'utf8');
   }
 
@@ -173,6 +268,75 @@ export class ControlConnection {
     }
     for (const listener of this.closeListeners) listener(error);
     this.closeListeners.clear();
+    for (const wake of this.sessionWaiters) wake();
+  }
+
+  private createParser(): ReplyParser {
+    return new ReplyParser({ maxLineBytes: this.options.maxReplyLineBytes, maxReplyLines: this.options.maxReplyLines });
+  }
+
+  private attachSocket(socket: Socket, describeError = (error: Error): Error => new FtpConnectionClosedError(`control connection failed: ${error.message}`, { cause: error })): void {
+    const onError = (error: Error) => this.close(describeError(error));
+    const onClose = () => this.close(new FtpConnectionClosedError('control connection closed by the server'));
+    const onData = (chunk: Buffer) => this.onData(chunk);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('data', onData);
+    this.detachSocket = () => {
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off('data', onData);
+    };
+  }
+
+  /** Attach a TLS socket: failures before the handshake finished are TLS failures, named as such. */
+  private attachTlsSocket(socket: TLSSocket, peer: string): void {
+    let isTcpConnected = !socket.connecting;
+    let isHandshakeDone = false;
+    socket.once('connect', () => (isTcpConnected = true));
+    socket.once('secureConnect', () => {
+      isHandshakeDone = true;
+      this.secureSocket = socket;
+    });
+    socket.on('session', (session: Buffer) => {
+      this.latestTlsSession = session;
+      for (const wake of this.sessionWaiters) wake();
+    });
+    this.attachSocket(socket, (error) =>
+      isTcpConnected && !isHandshakeDone
+        ? tlsFailure(error, peer)
+        : new FtpConnectionClosedError(`control connection failed: ${error.message}`, { cause: error }),
+    );
+  }
+
+  private whenSecure(socket: TLSSocket, timeoutMs: number, peer: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const finish = (error: Error | null) => {
+        clearTimeout(timer);
+        this.closeListeners.delete(onClose);
+        socket.off('secureConnect', onSecure);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onSecure = () => finish(null);
+      const onClose = (error: Error) => finish(error instanceof FtpConnectionClosedError ? new FtpTlsError(`TLS handshake on the ${peer} failed: ${error.message}`, { cause: error }) : error);
+      const timer = setTimeout(() => this.close(new FtpTimeoutError(`TLS handshake on the ${peer} not finished within ${timeoutMs} ms`)), timeoutMs);
+      if (this.closedError) return finish(this.closedError);
+      this.closeListeners.add(onClose);
+      socket.once('secureConnect', onSecure);
+    });
+  }
+
+  private waitForTlsSession(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sessionWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.sessionWaiters.add(wake);
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -198,6 +362,10 @@ export class ControlConnection {
       }
     }
   }
+}
+
+function describePeer(options: ControlConnectionOptions): string {
+  return options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
 }
 
 /** A command as it may appear in errors and logs: PASS arguments redacted. */

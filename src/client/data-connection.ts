@@ -4,9 +4,13 @@
  *   remembered per client so later transfers go straight to PASV;
  * - active: listen locally, then EPRT (RFC 2428 §2) or PORT, and accept the server's connection.
  * Sockets are created in `connectDataSocket` and `listenForDataSocket` only; both pass through
- * `prepareDataSocket`, the one place a TLS wrap for FTPS (RFC 4217 PROT P) will go.
+ * `prepareDataSocket`, and with PROT P (RFC 4217 §9) `protectDataSocket` wraps each in TLS. The
+ * client is the TLS client in both modes (RFC 4217 §12.4), and resumes the control connection's
+ * session. The handshake starts at once but is only awaited in `connected()`, after the transfer
+ * command went out: servers accept the data connection only once they have that command.
  */
 import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import {
   DataAddressError,
   formatEprtArgument,
@@ -20,6 +24,7 @@ import { isIPv4 } from 'node:net';
 import { replyText } from '../protocol/reply.js';
 import type { ControlConnection } from './control-connection.js';
 import { FtpAbortError, FtpDataConnectionError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
+import { tlsFailure } from './tls-settings.js';
 
 /** Who opens the data connection: the client (passive) or the server (active). */
 export type DataMode = 'passive' | 'active';
@@ -61,13 +66,17 @@ export interface DataChannel {
   close(): void;
 }
 
-/** Open a data channel in the configured mode, negotiating EPSV/PASV or EPRT/PORT on `control`. */
+/**
+ * Open a data channel in the configured mode, negotiating EPSV/PASV or EPRT/PORT on `control`.
+ * With `tlsOptions` (PROT P) the data connection is TLS with these `tls.connect` options.
+ */
 export async function openDataChannel(
   control: ControlConnection,
   options: DataConnectionOptions,
   memory: DataModeMemory,
+  tlsOptions: ConnectionOptions | null = null,
 ): Promise<DataChannel> {
-  return options.mode === 'active' ? openActive(control, options, memory) : openPassive(control, options, memory);
+  return options.mode === 'active' ? openActive(control, options, memory, tlsOptions) : openPassive(control, options, memory, tlsOptions);
 }
 
 function prepareDataSocket(socket: Socket, onError: (error: Error) => void): Socket {
@@ -77,7 +86,48 @@ function prepareDataSocket(socket: Socket, onError: (error: Error) => void): Soc
   return socket;
 }
 
-async function openPassive(control: ControlConnection, options: DataConnectionOptions, memory: DataModeMemory): Promise<DataChannel> {
+/** A data socket, possibly still in its TLS handshake; `ready` settles when it can carry data. */
+interface ProtectedDataSocket {
+  readonly socket: Socket;
+  readonly ready: Promise<Socket>;
+}
+
+/**
+ * PROT P: wrap a connected data socket in TLS and start the handshake. `ready` rejects with
+ * FtpTlsError (certificate, handshake) or FtpTimeoutError; it is never left unobserved.
+ */
+function protectDataSocket(plain: Socket, tlsOptions: ConnectionOptions | null, timeoutMs: number): ProtectedDataSocket {
+  if (!tlsOptions) return { socket: plain, ready: Promise.resolve(plain) };
+  const secure: TLSSocket = connectTls({ ...tlsOptions, socket: plain });
+  const ready = new Promise<Socket>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(new FtpTimeoutError(`TLS handshake on the data connection not finished within ${timeoutMs} ms`));
+    }, timeoutMs);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(secure);
+    });
+    secure.once('close', () => {
+      clearTimeout(timer);
+      reject(new FtpDataConnectionError('data connection closed during the TLS handshake'));
+    });
+    // The listener stays: after the handshake, errors reach the transfer through its pipeline.
+    secure.on('error', (error) => {
+      clearTimeout(timer);
+      reject(tlsFailure(error, 'data connection'));
+    });
+  });
+  ready.catch(() => undefined);
+  return { socket: secure, ready };
+}
+
+async function openPassive(
+  control: ControlConnection,
+  options: DataConnectionOptions,
+  memory: DataModeMemory,
+  tlsOptions: ConnectionOptions | null,
+): Promise<DataChannel> {
   let target: { host: string; port: number } | null = null;
   if (options.usesEpsv && !memory.isEpsvRefused) {
     try {
@@ -102,14 +152,24 @@ async function openPassive(control: ControlConnection, options: DataConnectionOp
     const isForeign = !isSameHost(announced.host, control.remoteAddress);
     target = isForeign && !options.allowsForeignPassiveAddress ? { host: control.remoteAddress, port: announced.port } : announced;
   }
-  const socket = await connectDataSocket(target.host, target.port, options.dataTimeoutMs);
+  const plain = await connectDataSocket(target.host, target.port, options.dataTimeoutMs);
+  const { socket, ready } = protectDataSocket(plain, tlsOptions, options.dataTimeoutMs);
   return {
-    connected: async (signal) => {
-      if (signal.aborted) throw new FtpAbortError('transfer aborted');
-      return socket;
+    connected: (signal) => untilReadyOrAborted(ready, signal),
+    close: () => {
+      socket.destroy();
+      plain.destroy();
     },
-    close: () => socket.destroy(),
   };
+}
+
+function untilReadyOrAborted(ready: Promise<Socket>, signal: AbortSignal): Promise<Socket> {
+  if (signal.aborted) return Promise.reject(new FtpAbortError('transfer aborted'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new FtpAbortError('transfer aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    ready.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function connectDataSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
@@ -129,10 +189,15 @@ function connectDataSocket(host: string, port: number, timeoutMs: number): Promi
   });
 }
 
-async function openActive(control: ControlConnection, options: DataConnectionOptions, memory: DataModeMemory): Promise<DataChannel> {
+async function openActive(
+  control: ControlConnection,
+  options: DataConnectionOptions,
+  memory: DataModeMemory,
+  tlsOptions: ConnectionOptions | null,
+): Promise<DataChannel> {
   const listenAddress = options.activeListenAddress ?? control.localAddress;
   const server = await listenForDataSocket(listenAddress, options.activePortRange);
-  const channel = new ActiveDataChannel(server, control.remoteAddress, options.dataTimeoutMs);
+  const channel = new ActiveDataChannel(server, control.remoteAddress, options.dataTimeoutMs, tlsOptions);
   try {
     const listening = server.address();
     if (listening === null || typeof listening === 'string') throw new FtpDataConnectionError('active listener has no address');
@@ -198,6 +263,7 @@ function shuffledPorts([low, high]: readonly [number, number]): number[] {
 /** Active mode: one listener that accepts exactly one connection, and only from the control peer. */
 class ActiveDataChannel implements DataChannel {
   private socket: Socket | null = null;
+  private accepted: ProtectedDataSocket | null = null;
   private isClosed = false;
   private onAccepted: (() => void) | null = null;
 
@@ -205,6 +271,7 @@ class ActiveDataChannel implements DataChannel {
     private readonly server: Server,
     private readonly controlPeer: string,
     private readonly timeoutMs: number,
+    private readonly tlsOptions: ConnectionOptions | null,
   ) {
     server.on('error', () => this.close());
     // Listening from the start: the server may connect before the caller asks for the socket.
@@ -217,12 +284,19 @@ class ActiveDataChannel implements DataChannel {
         return;
       }
       this.socket = socket;
+      // Started on accept, so the handshake runs while the caller may still be waiting for 150.
+      this.accepted = protectDataSocket(socket, this.tlsOptions, this.timeoutMs);
       this.server.close();
       this.onAccepted?.();
     });
   }
 
-  connected(signal: AbortSignal): Promise<Socket> {
+  async connected(signal: AbortSignal): Promise<Socket> {
+    await this.waitForAccept(signal);
+    return untilReadyOrAborted(this.accepted!.ready, signal);
+  }
+
+  private waitForAccept(signal: AbortSignal): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const finish = (error: Error | null) => {
         clearTimeout(timer);
@@ -248,6 +322,7 @@ class ActiveDataChannel implements DataChannel {
     if (this.isClosed) return;
     this.isClosed = true;
     this.server.close();
+    this.accepted?.socket.destroy();
     this.socket?.destroy();
   }
 }

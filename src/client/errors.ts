@@ -88,3 +88,22 @@ export class FtpAbortError extends FtpClientError {
   override readonly name = 'AbortError';
   override readonly code = 'ABORT_ERR';
 }
+
+/**
+ * FTPS failed: the server refused AUTH TLS, the TLS handshake failed, or the server's certificate
+ * did not verify. The connection (control or data) is closed. Never falls back to clear text.
+ */
+export class FtpTlsError extends FtpClientError {
+  override readonly name = 'FtpTlsError';
+  override readonly code = 'ERR_FTP_TLS';
+  /**
+   * Node's or OpenSSL's code for the failure when there is one, e.g. "DEPTH_ZERO_SELF_SIGNED_CERT",
+   * "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION".
+   */
+  readonly tlsCode: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; tlsCode?: string | undefined } = {}) {
+    super(message, { cause: options.cause });
+    this.tlsCode = options.tlsCode;
+  }
+}

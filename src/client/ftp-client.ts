@@ -2,6 +2,8 @@
  * FtpClient: the library API. One control connection, one request at a time (a second concurrent
  * call fails with FtpBusyError instead of interleaving replies); data connections in passive
  * (EPSV → PASV) or active (EPRT → PORT) mode; listings, transfers with resume, progress and abort.
+ * FTPS (RFC 4217), explicit or implicit, protects the control connection and every data
+ * connection (PBSZ 0, PROT P), with the server's certificate verified unless turned off.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
@@ -19,10 +21,19 @@ import { runTransfer, type TransferProgress } from './transfer.js';
 import { BoundedSink } from './bounded-sink.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
-import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError } from './errors.js';
+import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
+import { resolveTlsSettings, type FtpSecurity, type FtpTlsOptions } from './tls-settings.js';
 
 /** Settings fixed for the lifetime of a client. Every limit has a secure default. */
 export interface FtpClientOptions {
+  /**
+   * FTPS (RFC 4217): `false` (default) plain FTP; `'explicit'` AUTH TLS on the usual port;
+   * `'implicit'` TLS from the first byte (default port 990). Data connections are always
+   * protected too (PROT P); a server that refuses any step fails with FtpTlsError, never clear text.
+   */
+  readonly secure?: FtpSecurity;
+  /** TLS settings for `secure`; by default the certificate is verified against Node's CA bundle. */
+  readonly tls?: FtpTlsOptions;
   /** 'passive' (default): the client connects to the server; 'active': the server connects back. */
   readonly dataMode?: DataMode;
   /** Try EPSV before PASV (default true; `false` is lftp's `ftp:prefer-epsv no`). */
@@ -54,7 +65,7 @@ export interface FtpClientOptions {
 /** Where to connect and as whom. Without `user`, logs in anonymously (RFC 1635). */
 export interface FtpConnectOptions {
   readonly host: string;
-  /** Default 21. */
+  /** Default 21, or 990 for implicit FTPS. */
   readonly port?: number;
   readonly user?: string;
   readonly password?: string;
@@ -108,11 +119,14 @@ export class FtpClient {
   private currentType: 'I' | 'A' | null = null;
   private featureMap = new Map<string, string>();
   private readonly dataModeMemory: DataModeMemory = { isEpsvRefused: false, isEprtRefused: false };
-  private readonly options: Required<Omit<FtpClientOptions, 'activeListenAddress' | 'activeAdvertisedAddress' | 'activePortRange'>> &
+  /** True once PROT P was accepted: every data connection must then be TLS. */
+  private isDataProtected = false;
+  private readonly options: Required<Omit<FtpClientOptions, 'activeListenAddress' | 'activeAdvertisedAddress' | 'activePortRange' | 'tls'>> &
     FtpClientOptions;
 
   constructor(options: FtpClientOptions = {}) {
     this.options = {
+      secure: false,
       dataMode: 'passive',
       usesEpsv: true,
       usesEprt: true,
@@ -127,23 +141,33 @@ export class FtpClient {
     };
   }
 
-  /** Connect, read the greeting, log in, read FEAT and switch to TYPE I. */
+  /**
+   * Connect, read the greeting, log in, read FEAT and switch to TYPE I. With `secure`: TLS first
+   * (implicit) or AUTH TLS right after the greeting (explicit), then after login PBSZ 0 and
+   * PROT P, the order curl uses (RFC 4217 §9 only needs them after AUTH; some servers want a login).
+   */
   async connect(target: FtpConnectOptions): Promise<FtpReply> {
     return this.exclusive('connect', async () => {
       if (this.control && !this.control.isClosed) throw new FtpBusyError('already connected; close() first');
+      const secure = this.options.secure;
       const { connection, greeting } = await ControlConnection.open({
         host: target.host,
-        port: target.port ?? 21,
+        port: target.port ?? (secure === 'implicit' ? 990 : 21),
         connectTimeoutMs: this.options.connectTimeoutMs,
         replyTimeoutMs: this.options.replyTimeoutMs,
         maxReplyLineBytes: this.options.maxReplyLineBytes,
         maxReplyLines: this.options.maxReplyLines,
+        tls: secure ? resolveTlsSettings(target.host, this.options.tls) : null,
+        isImplicitTls: secure === 'implicit',
       });
       this.control = connection;
       this.currentType = null;
       this.featureMap = new Map();
+      this.isDataProtected = false;
       try {
+        if (secure === 'explicit') await connection.upgradeToTls();
         await this.loginUnlocked(target.user, target.password);
+        if (secure) await this.protectDataUnlocked();
         await this.loadFeatures();
         // RFC 2640 §3.1: ask for UTF-8 path names where the server offers the choice.
         if (this.featureMap.has('UTF8')) await connection.request('OPTS', 'UTF8 ON').catch(ignoreReplyError);
@@ -164,6 +188,11 @@ export class FtpClient {
   /** The FEAT lines (RFC 2389) by upper-cased feature name, e.g. "MLST" → "type*;size*;modify*;". */
   get features(): ReadonlyMap<string, string> {
     return this.featureMap;
+  }
+
+  /** The control connection's TLS version ("TLSv1.2", "TLSv1.3"), or null without FTPS. */
+  get tlsProtocol(): string | null {
+    return this.control && !this.control.isClosed ? this.control.tlsProtocol : null;
   }
 
   /** True while the control connection is open. */
@@ -397,6 +426,21 @@ export class FtpClient {
     }
   }
 
+  /** RFC 4217 §9: PBSZ 0 (required before PROT, meaningless for TLS) and PROT P (private data). */
+  private async protectDataUnlocked(): Promise<void> {
+    const control = this.connected();
+    try {
+      await control.request('PBSZ', '0');
+      await control.request('PROT', 'P');
+    } catch (error) {
+      if (!(error instanceof FtpReplyError)) throw error;
+      throw new FtpTlsError(`the server refused to protect data connections (${error.message}); files would travel in clear text`, {
+        cause: error,
+      });
+    }
+    this.isDataProtected = true;
+  }
+
   private async loadFeatures(): Promise<void> {
     const reply = await this.connected().request('FEAT').catch((error: unknown) => {
       if (error instanceof FtpReplyError) return null;
@@ -498,7 +542,8 @@ export class FtpClient {
     onProgress?: (progress: TransferProgress) => void;
   }): Promise<FtpReply> {
     const control = this.connected();
-    const channel = await openDataChannel(control, this.dataConnectionOptions(), this.dataModeMemory);
+    const tlsOptions = this.isDataProtected ? await control.dataTlsOptions() : null;
+    const channel = await openDataChannel(control, this.dataConnectionOptions(), this.dataModeMemory, tlsOptions);
     try {
       // REST goes right before the transfer command (RFC 3659 §5.3).
       if (plan.startOffset > 0 && plan.verb !== 'APPE') await control.request('REST', String(plan.startOffset));

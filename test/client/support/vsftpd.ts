@@ -18,8 +18,18 @@ export function isVsftpdAvailable(): boolean {
   return existsSync(vsftpdBinary) && process.getuid?.() === 0;
 }
 
-/** Start vsftpd on `host` ("127.0.0.1" or "::1"). */
-export async function startVsftpd(host: string): Promise<FtpTestServer> {
+/** FTPS settings for vsftpd (its ssl_* options); absent means plain FTP. */
+export interface VsftpdTlsOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** implicit_ssl=YES: TLS from the first byte instead of AUTH TLS. */
+  readonly isImplicit?: boolean;
+  /** require_ssl_reuse (vsftpd's default YES): data TLS must resume the control session. */
+  readonly requiresSessionReuse?: boolean;
+}
+
+/** Start vsftpd on `host` ("127.0.0.1" or "::1"), with FTPS when `tls` is given. */
+export async function startVsftpd(host: string, tls?: VsftpdTlsOptions): Promise<FtpTestServer> {
   const base = await mkdtemp(join(tmpdir(), 'ferry-vsftpd-'));
   // vsftpd refuses a writable chroot root, so the anonymous root holds a writable "pub" dir.
   const root = join(base, 'root');
@@ -62,6 +72,25 @@ export async function startVsftpd(host: string): Promise<FtpTestServer> {
     'data_connection_timeout=30',
     'idle_session_timeout=60',
     'pam_service_name=vsftpd',
+    ...(tls
+      ? [
+          'ssl_enable=YES',
+          `rsa_cert_file=${tls.certFile}`,
+          `rsa_private_key_file=${tls.keyFile}`,
+          'allow_anon_ssl=YES',
+          // Anonymous sessions must use TLS for both login and data, so nothing passes in clear.
+          'force_anon_logins_ssl=YES',
+          'force_anon_data_ssl=YES',
+          `require_ssl_reuse=${tls.requiresSessionReuse === false ? 'NO' : 'YES'}`,
+          `implicit_ssl=${tls.isImplicit ? 'YES' : 'NO'}`,
+          // 3.0.3 has no ssl_tlsv1_2/ssl_tlsv1_3 switches: ssl_tlsv1=YES allows every TLS version
+          // OpenSSL offers, 1.3 included. Its default cipher list (DES-CBC3-SHA) is gone from OpenSSL 3.
+          'ssl_sslv2=NO',
+          'ssl_sslv3=NO',
+          'ssl_tlsv1=YES',
+          'ssl_ciphers=HIGH',
+        ]
+      : []),
   ].join('\n');
   const configPath = join(base, 'vsftpd.conf');
   await writeFile(configPath, config + '\n');
@@ -71,14 +100,14 @@ export async function startVsftpd(host: string): Promise<FtpTestServer> {
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   try {
-    await waitForGreeting(host, port, child, () => output);
+    await (tls?.isImplicit ? waitForTlsGreeting : waitForGreeting)(host, port, child, () => output);
   } catch (error) {
     child.kill('SIGKILL');
     await rm(base, { recursive: true, force: true });
     throw error;
   }
   return {
-    name: 'vsftpd',
+    name: tls ? (tls.isImplicit ? 'vsftpd (implicit FTPS)' : 'vsftpd (FTPS)') : 'vsftpd',
     host,
     port,
     user: undefined,
@@ -130,6 +159,28 @@ export async function waitForGreeting(host: string, port: number, child: ChildPr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`server did not greet on ${host}:${port}: ${output()}`);
+}
+
+/** Like waitForGreeting, for an implicit FTPS server: the 220 comes inside TLS. */
+export async function waitForTlsGreeting(host: string, port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const { connect: connectTls } = await import('node:tls');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`);
+    const isReady = await new Promise<boolean>((resolve) => {
+      // Only probing readiness; the client under test is what verifies certificates.
+      const socket = connectTls({ host, port, rejectUnauthorized: false });
+      socket.on('error', () => resolve(false));
+      socket.once('data', (chunk) => {
+        socket.end('QUIT\r\n');
+        socket.destroy();
+        resolve(chunk.toString().startsWith('220'));
+      });
+    });
+    if (isReady) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not greet over TLS on ${host}:${port}: ${output()}`);
 }
 
 /** Kill a child process and wait for it to exit. */
