@@ -3,6 +3,8 @@ import { aborCommand } from './abor.js';
 import { acctCommand } from './acct.js';
 import { alloCommand } from './allo.js';
 import { appeCommand } from './appe.js';
+import { authCommand } from './auth.js';
+import { cccCommand } from './ccc.js';
 import { cdupCommand } from './cdup.js';
 import type { CommandSpec } from './command-spec.js';
 import { cwdCommand } from './cwd.js';
@@ -24,7 +26,9 @@ import { noopCommand } from './noop.js';
 import { optsCommand } from './opts.js';
 import { passCommand } from './pass.js';
 import { pasvCommand } from './pasv.js';
+import { pbszCommand } from './pbsz.js';
 import { portCommand } from './port.js';
+import { protCommand } from './prot.js';
 import { pwdCommand } from './pwd.js';
 import { quitCommand } from './quit.js';
 import { reinCommand } from './rein.js';
@@ -44,7 +48,7 @@ import { systCommand } from './syst.js';
 import { typeCommand } from './type.js';
 import { userCommand } from './user.js';
 
-/** Every command the server implements (RFC 959, 775, 2389, 2428, 2640, 3659, 7151, MFMT). */
+/** Every command the server implements (RFC 959, 775, 2228/4217, 2389, 2428, 2640, 3659, 7151, MFMT). */
 export const coreCommands: readonly CommandSpec[] = [
   userCommand, passCommand, acctCommand, reinCommand, quitCommand,
   cwdCommand, cdupCommand, pwdCommand, mkdCommand, rmdCommand, deleCommand, rnfrCommand, rntoCommand,
@@ -53,9 +57,10 @@ export const coreCommands: readonly CommandSpec[] = [
   listCommand, nlstCommand, mlsdCommand, mlstCommand, statCommand,
   sizeCommand, mdtmCommand, mfmtCommand, siteCommand, systCommand, helpCommand, noopCommand,
   featCommand, optsCommand, hostCommand,
+  authCommand, pbszCommand, protCommand, cccCommand,
 ];
 
-/** Build the registry, optionally with extra commands (FTPS adds AUTH, PBSZ, PROT, CCC). */
+/** Build the registry, optionally with extra commands (an embedder's SITE-like additions). */
 export function createCommandRegistry(extraCommands: readonly CommandSpec[] = []): CommandRegistry {
   return new CommandRegistry([...coreCommands, ...extraCommands]);
 }

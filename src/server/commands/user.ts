@@ -8,9 +8,10 @@ export const userCommand: CommandSpec = {
   argument: 'required',
   requiresLogin: false,
   handle(context, argument) {
-    if (context.config.tls.requireForLogin && !context.security.isSecure) {
-      // RFC 4217 §11: policy requires TLS before credentials cross the wire.
-      context.reply(ReplyCode.ProtectionLevelDenied, 'Login requires TLS: use AUTH TLS first.');
+    const requiresTls = context.config.tls.requireForLogin || (context.authenticator.requiresTls?.(argument) ?? false);
+    if (requiresTls && !context.security.isSecure) {
+      // RFC 4217 §11: policy requires TLS before the password crosses the wire (vsftpd answers 530 too).
+      context.reply(ReplyCode.NotLoggedIn, 'TLS required: use AUTH TLS before logging in.');
       return;
     }
     if (context.state.isLoggedIn) {

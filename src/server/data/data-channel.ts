@@ -27,8 +27,8 @@ export interface DataChannelOptions {
   readonly onForeignConnection?: (remoteAddress: string) => void;
 }
 
-/** Turns a raw data socket into the one the transfer uses (TLS for PROT P). */
-export type DataSocketSecurer = (socket: Socket) => Promise<Socket>;
+/** Turns a raw data socket into the one the transfer uses (TLS for PROT P); gives up when the signal aborts. */
+export type DataSocketSecurer = (socket: Socket, signal: AbortSignal) => Promise<Socket>;
 
 type Preparation = { mode: 'passive'; listener: PassiveListener } | { mode: 'active'; target: DataAddress };
 
@@ -38,6 +38,8 @@ export class DataChannel {
   private openSocket: Socket | null = null;
   /** Set by PROT P; applied to every data socket before use. */
   secureDataSocket: DataSocketSecurer | null = null;
+  /** Set by FTPS: throws CommandError when policy refuses a transfer (tls.requireForData with PROT C). */
+  transferPolicy: (() => void) | null = null;
 
   constructor(private readonly options: DataChannelOptions) {}
 
@@ -71,6 +73,16 @@ export class DataChannel {
     return this.preparation?.mode ?? null;
   }
 
+  /** Throw CommandError when the policy refuses the next transfer; the preparation is then dropped. */
+  assertTransferAllowed(): void {
+    try {
+      this.transferPolicy?.();
+    } catch (error) {
+      this.clearPreparation();
+      throw error;
+    }
+  }
+
   /**
    * Open the prepared data connection (425 when none was prepared or it cannot be made).
    * The preparation is consumed: every transfer needs a new PASV/PORT, as in RFC 959.
@@ -98,7 +110,7 @@ export class DataChannel {
       }
       if (this.secureDataSocket) {
         this.openSocket = socket;
-        socket = await this.secureDataSocket(socket);
+        socket = await this.secureDataSocket(socket, signal);
       }
       this.openSocket = socket;
       return socket;

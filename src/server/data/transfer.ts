@@ -120,6 +120,14 @@ export class TransferRunner {
       durationMs: Date.now() - active.startedAt,
     });
 
+    try {
+      // RFC 4217 §10: a data-protection refusal comes before 150, as vsftpd's 522.
+      this.options.channel.assertTransferAllowed();
+    } catch (error) {
+      const { replyCode, text } = replyForError(error);
+      reply(replyCode, text);
+      return outcome('failed', replyCode, 0);
+    }
     reply(ReplyCode.FileStatusOk, spec.openingText);
     let socket: Socket;
     try {
