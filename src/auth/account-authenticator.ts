@@ -2,7 +2,7 @@
  * The built-in Authenticator: a fixed list of accounts (from the config, the users file or --user
  * flags) plus optional anonymous access, each logged-in account getting a LocalStorage at its home.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import type { Account, Authenticator, LoginContext } from './authenticator.js';
 import { allPermissions, type Permission } from './permissions.js';
@@ -60,6 +60,9 @@ export interface LoginFailure {
 /** The outcome of a login attempt with its reason. */
 export type LoginResult = { readonly account: Account; readonly failure: null } | { readonly account: null; readonly failure: LoginFailure };
 
+/** Most remembered successful logins (each a 44-byte digest string). */
+const maxVerifiedCredentials = 4096;
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
@@ -73,6 +76,9 @@ export class AccountAuthenticator implements Authenticator {
   readonly #accounts = new Map<string, AccountDefinition>();
   readonly #options: AccountAuthenticatorOptions;
   #dummyHash: Promise<string> | undefined;
+  /** Keyed digests of credentials that verified; bounded, process-local secret. */
+  readonly #verifiedCredentials = new Set<string>();
+  readonly #credentialsCacheSecret = randomBytes(32);
 
   /** Build from definitions; throws on a duplicate account name. */
   constructor(options: AccountAuthenticatorOptions) {
@@ -145,6 +151,29 @@ export class AccountAuthenticator implements Authenticator {
   }
 
   async #checkPassword(definition: AccountDefinition | undefined, password: string): Promise<boolean> {
+    // Logins that already succeeded skip scrypt: a keyed digest of the credentials is remembered.
+    // Failures always pay the full price, so timing still tells an attacker nothing, while a camera
+    // logging in every few seconds costs microseconds instead of tens of milliseconds.
+    const cacheKey = definition === undefined ? null : this.#verifiedCredentialsKey(definition.name, password);
+    if (cacheKey !== null && this.#verifiedCredentials.has(cacheKey)) return true;
+    const isCorrect = await this.#verifyWithScrypt(definition, password);
+    if (isCorrect && cacheKey !== null) this.#rememberVerified(cacheKey);
+    return isCorrect;
+  }
+
+  #verifiedCredentialsKey(username: string, password: string): string {
+    return createHmac('sha256', this.#credentialsCacheSecret).update(username).update('\0').update(password).digest('base64');
+  }
+
+  #rememberVerified(cacheKey: string): void {
+    if (this.#verifiedCredentials.size >= maxVerifiedCredentials) {
+      // Evict the oldest entry (Set keeps insertion order) to stay bounded.
+      this.#verifiedCredentials.delete(this.#verifiedCredentials.values().next().value!);
+    }
+    this.#verifiedCredentials.add(cacheKey);
+  }
+
+  async #verifyWithScrypt(definition: AccountDefinition | undefined, password: string): Promise<boolean> {
     if (definition?.passwordHash !== undefined) return verifyPassword(password, definition.passwordHash);
     // Unknown users and plain-password accounts still pay for one scrypt run (timing parity).
     this.#dummyHash ??= hashPassword(randomBytes(16).toString('base64'));

@@ -164,3 +164,31 @@ describe('AccountAuthenticator', () => {
     await new Promise((resolve) => target.stream.once('close', resolve));
   });
 });
+
+describe('AccountAuthenticator verified-credentials cache', () => {
+  it('answers a repeated successful login much faster than the first, and never caches failures', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'ferry-auth-cache-'));
+    const authenticator = new AccountAuthenticator({
+      accounts: [{ name: 'cam', password: 'pw' }],
+      defaultRoot: home,
+      anonymous: { enabled: false, root: null, permissions: [] },
+    });
+    const context = { clientAddress: '192.0.2.1', isSecure: false };
+    const time = async (password: string) => {
+      const started = process.hrtime.bigint();
+      const account = await authenticator.authenticate('cam', password, context);
+      return { account, ns: Number(process.hrtime.bigint() - started) };
+    };
+    const first = await time('pw');
+    assert.ok(first.account);
+    const repeated = await time('pw');
+    assert.ok(repeated.account);
+    assert.ok(repeated.ns * 3 < first.ns, `repeated ${repeated.ns}ns vs first ${first.ns}ns`);
+    const wrongOnce = await time('nope');
+    const wrongAgain = await time('nope');
+    assert.equal(wrongOnce.account, null);
+    assert.equal(wrongAgain.account, null);
+    assert.ok(wrongAgain.ns * 3 > first.ns, 'a repeated failure still pays for scrypt');
+    await rm(home, { recursive: true, force: true });
+  });
+});
