@@ -6,8 +6,9 @@
  * Sockets are created in `connectDataSocket` and `listenForDataSocket` only; both pass through
  * `prepareDataSocket`, and with PROT P (RFC 4217 §9) `protectDataSocket` wraps each in TLS. The
  * client is the TLS client in both modes (RFC 4217 §12.4), and resumes the control connection's
- * session. The handshake starts at once but is only awaited in `connected()`, after the transfer
- * command went out: servers accept the data connection only once they have that command.
+ * session. The handshake starts on the first `connected()` call, which `runTransfer` makes for a
+ * protected channel only once the server's 1xx reply arrived, as curl and lftp do: vsftpd sends
+ * 150 before its TLS accept, and pyftpdlib 1.5.7 closes a data connection that speaks first.
  */
 import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
@@ -60,7 +61,12 @@ export interface DataModeMemory {
 
 /** A data connection being set up; `connected` yields the socket once both sides are joined. */
 export interface DataChannel {
-  /** Resolves with the data socket (passive: already connected; active: when the server connects). */
+  /** True for PROT P: the socket is TLS, and its handshake starts on the first `connected()` call. */
+  readonly isProtected: boolean;
+  /**
+   * Resolves with the data socket (passive: already connected; active: when the server connects),
+   * after the TLS handshake when protected.
+   */
   connected(signal: AbortSignal): Promise<Socket>;
   /** Destroy the listener and socket. Idempotent. */
   close(): void;
@@ -153,11 +159,16 @@ async function openPassive(
     target = isForeign && !options.allowsForeignPassiveAddress ? { host: control.remoteAddress, port: announced.port } : announced;
   }
   const plain = await connectDataSocket(target.host, target.port, options.dataTimeoutMs);
-  const { socket, ready } = protectDataSocket(plain, tlsOptions, options.dataTimeoutMs);
+  let prepared: ProtectedDataSocket | null = null;
   return {
-    connected: (signal) => untilReadyOrAborted(ready, signal),
+    isProtected: tlsOptions !== null,
+    connected: (signal) => {
+      if (signal.aborted) return Promise.reject(new FtpAbortError('transfer aborted'));
+      prepared ??= protectDataSocket(plain, tlsOptions, options.dataTimeoutMs);
+      return untilReadyOrAborted(prepared.ready, signal);
+    },
     close: () => {
-      socket.destroy();
+      prepared?.socket.destroy();
       plain.destroy();
     },
   };
@@ -284,16 +295,19 @@ class ActiveDataChannel implements DataChannel {
         return;
       }
       this.socket = socket;
-      // Started on accept, so the handshake runs while the caller may still be waiting for 150.
-      this.accepted = protectDataSocket(socket, this.tlsOptions, this.timeoutMs);
       this.server.close();
       this.onAccepted?.();
     });
   }
 
+  get isProtected(): boolean {
+    return this.tlsOptions !== null;
+  }
+
   async connected(signal: AbortSignal): Promise<Socket> {
-    await this.waitForAccept(signal);
-    return untilReadyOrAborted(this.accepted!.ready, signal);
+    const socket = await this.waitForAccept(signal);
+    this.accepted ??= protectDataSocket(socket, this.tlsOptions, this.timeoutMs);
+    return untilReadyOrAborted(this.accepted.ready, signal);
   }
 
   private waitForAccept(signal: AbortSignal): Promise<Socket> {

@@ -88,8 +88,11 @@ export async function runTransfer(
     throw error;
   }
 
+  let onFirstReply: () => void = () => undefined;
+  const firstReplyArrived = new Promise<void>((resolve) => (onFirstReply = resolve));
   const replyDone = (async () => {
     const first = await control.readReply(limits.replyTimeoutMs);
+    onFirstReply();
     // While data flows the final reply may take as long as the transfer; the data side has its own stall limit.
     const final = isPreliminary(first.replyCode) ? await control.readFinalReply(Infinity) : first;
     isFinalReplyPending = false;
@@ -100,6 +103,8 @@ export async function runTransfer(
   replyDone.catch(() => dataAbort.abort(new FtpAbortError('transfer refused')));
 
   const dataDone = (async () => {
+    // FTPS: the TLS handshake only after the 150 (see data-connection.ts for which servers need it).
+    if (channel.isProtected) await untilAborted(firstReplyArrived, dataAbort.signal);
     const socket = await channel.connected(dataAbort.signal);
     await pipeData(socket, plan, limits, dataAbort.signal);
   })();
@@ -210,6 +215,15 @@ function createProgressCounter(plan: TransferPlan): Transform {
       if (plan.onProgress) report(true);
       callback();
     },
+  });
+}
+
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

@@ -3,7 +3,7 @@
  * full permissions in a fresh temporary directory. The script prints the bound port, so no port
  * is guessed and no polling is needed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,13 @@ host, root = sys.argv[1], sys.argv[2]
 authorizer = DummyAuthorizer()
 authorizer.add_user("alice", "s3cret pass", root, perm="elradfmwMT")
 handler = FTPHandler
+if len(sys.argv) > 4:
+    from pyftpdlib.handlers import TLS_FTPHandler
+    handler = TLS_FTPHandler
+    handler.certfile = sys.argv[3]
+    handler.keyfile = sys.argv[4]
+    handler.tls_control_required = True
+    handler.tls_data_required = True
 handler.authorizer = authorizer
 handler.permit_foreign_addresses = False
 handler.timeout = 60
@@ -38,10 +45,20 @@ export function isPyftpdlibAvailable(): boolean {
   return existsSync('/usr/lib/python3/dist-packages/pyftpdlib') || existsSync('/usr/local/lib/python3/dist-packages/pyftpdlib');
 }
 
-/** Start pyftpdlib on `host` ("127.0.0.1" or "::1"). */
-export async function startPyftpdlib(host: string): Promise<FtpTestServer> {
+/**
+ * True when pyftpdlib's TLS_FTPHandler can run: it needs PyOpenSSL (Debian's python3-openssl).
+ * pyftpdlib has no implicit FTPS and does not check TLS session reuse on data connections.
+ */
+export function isPyftpdlibTlsAvailable(): boolean {
+  if (!isPyftpdlibAvailable()) return false;
+  return spawnSync(python, ['-c', 'import OpenSSL; from pyftpdlib.handlers import TLS_FTPHandler'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Start pyftpdlib on `host` ("127.0.0.1" or "::1"); with `tls`, TLS_FTPHandler requiring TLS for login and data. */
+export async function startPyftpdlib(host: string, tls?: { certFile: string; keyFile: string }): Promise<FtpTestServer> {
   const root = await mkdtemp(join(tmpdir(), 'ferry-pyftpdlib-'));
-  const child = spawn(python, ['-c', script, host, root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tlsArguments = tls ? [tls.certFile, tls.keyFile] : [];
+  const child = spawn(python, ['-c', script, host, root, ...tlsArguments], { stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr?.on('data', (chunk) => { errors += chunk; if (process.env.FERRY_PYFTPDLIB_LOG) process.stderr.write(chunk); });
   const port = await new Promise<number>((resolve, reject) => {
@@ -53,7 +70,7 @@ export async function startPyftpdlib(host: string): Promise<FtpTestServer> {
     child.once('exit', (code) => reject(new Error(`pyftpdlib exited with ${code}: ${errors}`)));
   });
   return {
-    name: 'pyftpdlib',
+    name: tls ? 'pyftpdlib (FTPS)' : 'pyftpdlib',
     host,
     port,
     user: 'alice',
