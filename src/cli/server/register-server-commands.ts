@@ -1,8 +1,9 @@
-/** `ferry serve` and `ferry hash-password`. */
+/** `ferry serve`, `ferry hash-password` and `ferry cert`. */
 import type { Command } from 'commander';
 import { hashPassword } from '../../auth/password-hash.js';
 import { loadServerConfig } from '../../config/server-config.js';
 import { FtpServer } from '../../server/ftp-server.js';
+import { registerCertCommand } from './cert-command.js';
 import { flagsToConfigOverrides, type ServeFlags } from './serve-options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -26,6 +27,12 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     server.log.info({ signal }, 'shutting down');
     void server.close().then(() => process.exit(0));
   };
+  if (config.tls.certFile !== null) {
+    // SIGHUP re-reads the certificate now (renewals are also picked up when the files change).
+    process.on('SIGHUP', () => {
+      server.reloadCertificates().catch(() => undefined);
+    });
+  }
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
@@ -54,6 +61,8 @@ export function registerServerCommands(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error, silent')
     .option('--log-format <format>', 'auto, json or pretty')
     .action((flags: ServeFlags) => runServe(flags));
+
+  registerCertCommand(program);
 
   program
     .command('hash-password')
