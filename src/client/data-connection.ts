@@ -112,7 +112,10 @@ function protectDataSocket(plain: Socket, tlsOptions: ConnectionOptions | null, 
     }, timeoutMs);
     secure.once('secureConnect', () => {
       clearTimeout(timer);
-      resolve(secure);
+      // Node's TLSWrap marks the handshake's last flight as still being written until its own
+      // setImmediate; an end() before that (an empty upload) loses or garbles the close_notify:
+      // vsftpd answers 426, pyftpdlib sees EOF inside the handshake and never replies.
+      setImmediate(() => resolve(secure));
     });
     secure.once('close', () => {
       clearTimeout(timer);
