@@ -11,6 +11,7 @@ const WILL = 0xfb;
 const DONT = 0xfe;
 const LF = 0x0a;
 const CR = 0x0d;
+const NUL = 0x00;
 
 /** What the reader produced from the bytes it was given. */
 export type LineEvent = { kind: 'line'; line: string } | { kind: 'overflow'; discardedBytes: number };
@@ -20,19 +21,28 @@ export const defaultMaxCommandLineBytes = 4096;
 
 type TelnetState = 'data' | 'iac' | 'option';
 
-/** Incremental command-line splitter; feed chunks in order with `push`. */
+/** Bytes a line buffer starts with; it grows by doubling up to the cap. */
+const initialLineBufferBytes = 128;
+/** A line buffer larger than this is dropped after its line, so idle sessions hold no big buffer. */
+const retainedLineBufferBytes = 256;
+
+/**
+ * Incremental command-line splitter; feed chunks in order with `push`.
+ * A CR ends a line at once, and an LF (or Telnet NUL) right after it is skipped. RFC 854 allows a
+ * CR only as CR LF or CR NUL, so nothing is lost, and this matters for ABOR: Python's ftplib sends
+ * "ABOR\r\n" as TCP urgent data, and without SO_OOBINLINE (which Node cannot set) the kernel
+ * removes the urgent last byte, the LF. vsftpd and pyftpdlib answer because they set that option.
+ */
 export class LineReader {
-  private readonly lineBytes: Buffer;
+  private lineBytes: Buffer | null = null;
   private lineLength = 0;
   private isOverflowing = false;
   private overflowBytes = 0;
   private telnetState: TelnetState = 'data';
-  /** A CR not yet known to be part of the CRLF terminator; it only counts as data if no LF follows. */
-  private isHoldingCR = false;
+  /** The previous data byte was a CR that ended a line; a following LF or NUL belongs to it. */
+  private isAfterCR = false;
 
-  constructor(private readonly maxCommandLineBytes = defaultMaxCommandLineBytes) {
-    this.lineBytes = Buffer.alloc(maxCommandLineBytes);
-  }
+  constructor(private readonly maxCommandLineBytes = defaultMaxCommandLineBytes) {}
 
   /** Consume a chunk; returns the complete lines (and overflows) it finished, in order. */
   push(chunk: Uint8Array): LineEvent[] {
@@ -52,8 +62,15 @@ export class LineReader {
       }
       if (byte === IAC) {
         this.telnetState = 'iac';
-      } else if (byte === LF) {
+        continue;
+      }
+      const wasAfterCR = this.isAfterCR;
+      this.isAfterCR = false;
+      if (byte === CR) {
         events.push(this.finishLine());
+        this.isAfterCR = true;
+      } else if (byte === LF || (byte === NUL && wasAfterCR)) {
+        if (!wasAfterCR) events.push(this.finishLine());
       } else {
         this.appendByte(byte);
       }
@@ -67,17 +84,6 @@ export class LineReader {
   }
 
   private appendByte(byte: number): void {
-    // The terminator's CR is held back rather than stored, so a line of exactly the cap is
-    // accepted whether it ends in CRLF or a bare LF.
-    if (this.isHoldingCR) {
-      this.isHoldingCR = false;
-      this.storeByte(CR);
-    }
-    if (byte === CR) this.isHoldingCR = true;
-    else this.storeByte(byte);
-  }
-
-  private storeByte(byte: number): void {
     if (this.isOverflowing) {
       this.overflowBytes++;
       return;
@@ -88,11 +94,18 @@ export class LineReader {
       this.lineLength = 0;
       return;
     }
-    this.lineBytes[this.lineLength++] = byte;
+    if (!this.lineBytes || this.lineLength === this.lineBytes.length) this.growBuffer();
+    this.lineBytes![this.lineLength++] = byte;
+  }
+
+  private growBuffer(): void {
+    const size = Math.min(this.maxCommandLineBytes, Math.max(initialLineBufferBytes, (this.lineBytes?.length ?? 0) * 2));
+    const grown = Buffer.allocUnsafe(size);
+    if (this.lineBytes) this.lineBytes.copy(grown, 0, 0, this.lineLength);
+    this.lineBytes = grown;
   }
 
   private finishLine(): LineEvent {
-    this.isHoldingCR = false;
     if (this.isOverflowing) {
       const discardedBytes = this.overflowBytes;
       this.isOverflowing = false;
@@ -100,12 +113,13 @@ export class LineReader {
       this.lineLength = 0;
       return { kind: 'overflow', discardedBytes };
     }
-    const line = decodeCommandBytes(this.lineBytes.subarray(0, this.lineLength));
+    const line = this.lineBytes ? decodeCommandBytes(this.lineBytes.subarray(0, this.lineLength)) : '';
     this.lineLength = 0;
+    if (this.lineBytes && this.lineBytes.length > retainedLineBufferBytes) this.lineBytes = null;
     return { kind: 'line', line };
   }
 
-  /** True when a line longer than the cap is being discarded right now (no newline seen yet). */
+  /** True when a line longer than the cap is being discarded right now (no line end seen yet). */
   get isDiscardingOverlongLine(): boolean {
     return this.isOverflowing;
   }

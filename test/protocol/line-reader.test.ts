@@ -26,8 +26,12 @@ describe('LineReader', () => {
       expected: lines('USER a', 'PASS b', 'PWD'),
     },
     { title: 'keeps leading and trailing spaces of the line', input: bytes('STOR  a b  \r\n'), expected: lines('STOR  a b  ') },
-    { title: 'keeps a CR that is not part of the terminator', input: bytes('RETR a\rb\r\n'), expected: lines('RETR a\rb') },
-    { title: 'removes only one CR before the LF', input: bytes('X\r\r\n'), expected: lines('X\r') },
+    // RFC 854 allows CR only before LF or NUL, so a lone CR ends the line: ftplib's urgent-data
+    // ABOR arrives as "ABOR\r" because the kernel drops the urgent LF (no SO_OOBINLINE in Node).
+    { title: 'ends a line at a lone CR', input: bytes('ABOR\r'), expected: lines('ABOR') },
+    { title: 'splits at a CR inside a line', input: bytes('RETR a\rb\r\n'), expected: lines('RETR a', 'b') },
+    { title: 'skips the LF or NUL that follows a CR', input: bytes('X\r\nY\r\0Z\n'), expected: lines('X', 'Y', 'Z') },
+    { title: 'gives an empty line for CR CR LF', input: bytes('X\r\r\n'), expected: lines('X', '') },
     { title: 'returns an empty line for a bare CRLF', input: bytes('\r\n'), expected: lines('') },
     { title: 'returns nothing until the line ends', input: bytes('USER anna'), expected: [] },
     {

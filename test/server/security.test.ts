@@ -147,3 +147,22 @@ test('EPSV ALL locks the session to EPSV', async (t) => {
   await connection.expect('PORT 127,0,0,1,200,1', 503);
   await connection.expect('EPSV', 229);
 });
+
+test('reads an unspecified EPRT/PORT address as the client itself (lftp on loopback), never as another host', async (t) => {
+  const { port } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  const listener = (await import('node:net')).createServer();
+  t.after(() => listener.close());
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const listenPort = (listener.address() as import('node:net').AddressInfo).port;
+  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
+  await connection.expect(`EPRT |1|0.0.0.0|${listenPort}|`, 200);
+  connection.write('NLST\r\n');
+  const socket = await accepted;
+  t.after(() => socket.destroy());
+  assert.equal(socket.remoteAddress, '127.0.0.1');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  await readAll(socket);
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  await connection.expect('PORT 0,0,0,0,0,25', 500);
+});

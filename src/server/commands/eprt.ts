@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import { DataAddressError, parseEprtArgument, type ExtendedDataAddress } from '../../protocol/data-address.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
-import { checkActiveTarget } from './active-target-policy.js';
+import { checkActiveTarget, resolveActiveTarget } from './active-target-policy.js';
 import type { CommandSpec } from './command-spec.js';
 
 /** EPRT (RFC 2428 §2): active mode to an IPv4 or IPv6 address. */
@@ -25,8 +25,9 @@ export const eprtCommand: CommandSpec = {
     if ((target.family === 2) !== isIPv6(context.peerAddress)) {
       throw new CommandError(ReplyCode.NetworkProtocolNotSupported, `Network protocol not supported, use (${isIPv6(context.peerAddress) ? 2 : 1}).`);
     }
-    checkActiveTarget(context, target, 'EPRT');
-    context.dataChannel.setActiveTarget(target);
+    const resolved = resolveActiveTarget(context, target);
+    checkActiveTarget(context, resolved, 'EPRT');
+    context.dataChannel.setActiveTarget(resolved);
     context.reply(ReplyCode.CommandOk, 'EPRT command successful. Consider using EPSV.');
   },
 };

@@ -1,7 +1,7 @@
 import { parsePortArgument, type DataAddress } from '../../protocol/data-address.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
-import { checkActiveTarget } from './active-target-policy.js';
+import { checkActiveTarget, resolveActiveTarget } from './active-target-policy.js';
 import type { CommandSpec } from './command-spec.js';
 
 /** PORT (RFC 959 §4.1.2): active mode to an IPv4 address. */
@@ -16,8 +16,9 @@ export const portCommand: CommandSpec = {
     } catch {
       throw new CommandError(ReplyCode.SyntaxErrorInParameters, 'Illegal PORT command.');
     }
-    checkActiveTarget(context, target, 'PORT');
-    context.dataChannel.setActiveTarget(target);
+    const resolved = resolveActiveTarget(context, target);
+    checkActiveTarget(context, resolved, 'PORT');
+    context.dataChannel.setActiveTarget(resolved);
     context.reply(ReplyCode.CommandOk, 'PORT command successful. Consider using PASV.');
   },
 };
