@@ -9,6 +9,9 @@
  */
 import { describe, it, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { SecureVersion } from 'node:tls';
 import { FtpClient, type FtpClientOptions } from '../../src/client/ftp-client.js';
@@ -91,16 +94,19 @@ function describeTlsAgainst(serverName: string, secure: Exclude<FtpSecurity, fal
       // Regression: ending the TLS data socket in the tick its handshake finished lost the
       // close_notify (vsftpd: 426 Failure reading network stream; pyftpdlib: no reply at all).
       const directory = server.writableDir.replace(/\/$/, '');
+      const emptyFile = join(await mkdtemp(join(tmpdir(), 'ferry-ftps-')), 'empty.dat');
+      await writeFile(emptyFile, '');
       await Promise.all(
         [0, 1].map(async (worker) => {
           const client = await connect({ tls: { ca, maxVersion: worker === 0 ? 'TLSv1.2' : 'TLSv1.3' } });
           for (let index = 0; index < 25; index++) {
-            const result = await client.upload(Readable.from([]), `${directory}/empty-${worker}-${index}.dat`);
+            const result = await client.upload(emptyFile, `${directory}/empty-${worker}-${index}.dat`);
             assert.equal(result.reply?.replyCode, 226);
           }
           assert.equal(await client.size(`${directory}/empty-${worker}-24.dat`), 0);
         }),
       );
+      await rm(join(emptyFile, '..'), { recursive: true, force: true });
     });
 
     it('refuses the self-signed certificate by default with FtpTlsError naming the problem', async () => {
