@@ -135,6 +135,6 @@ describe('ferry client commands against pyftpdlib', { skip: !isPyftpdlibAvailabl
 
     const notFtp = await ferry(['ls', 'http://example.com/'], work);
     assert.equal(notFtp.exitCode, 1);
-    assert.match(notFtp.stderr, /only ftp:\/\/ URLs/);
+    assert.match(notFtp.stderr, /only ftp:\/\/ and ftps:\/\/ URLs/);
   });
 });

@@ -6,14 +6,16 @@ import { findNetrcEntry } from '../../src/cli/client/netrc.js';
 
 describe('parseFtpUrl', () => {
   const cases: [string, ReturnType<typeof parseFtpUrl>][] = [
-    ['ftp://host', { host: 'host', port: 21, user: undefined, password: undefined, path: '' }],
-    ['ftp://host/', { host: 'host', port: 21, user: undefined, password: undefined, path: '' }],
-    ['ftp://u:p@host:2121/dir/file.txt', { host: 'host', port: 2121, user: 'u', password: 'p', path: 'dir/file.txt' }],
-    ['ftp://a%40b:p%3Ass@host/x', { host: 'host', port: 21, user: 'a@b', password: 'p:ss', path: 'x' }],
-    ['ftp://host/dir/', { host: 'host', port: 21, user: undefined, password: undefined, path: 'dir/' }],
-    ['ftp://host/with%20space', { host: 'host', port: 21, user: undefined, password: undefined, path: 'with space' }],
-    ['ftp://host/%2Fetc/motd', { host: 'host', port: 21, user: undefined, password: undefined, path: '/etc/motd' }],
-    ['ftp://[::1]:2121/a', { host: '::1', port: 2121, user: undefined, password: undefined, path: 'a' }],
+    ['ftp://host', { isImplicitTls: false, host: 'host', port: 21, user: undefined, password: undefined, path: '' }],
+    ['ftp://host/', { isImplicitTls: false, host: 'host', port: 21, user: undefined, password: undefined, path: '' }],
+    ['ftp://u:p@host:2121/dir/file.txt', { isImplicitTls: false, host: 'host', port: 2121, user: 'u', password: 'p', path: 'dir/file.txt' }],
+    ['ftp://a%40b:p%3Ass@host/x', { isImplicitTls: false, host: 'host', port: 21, user: 'a@b', password: 'p:ss', path: 'x' }],
+    ['ftp://host/dir/', { isImplicitTls: false, host: 'host', port: 21, user: undefined, password: undefined, path: 'dir/' }],
+    ['ftp://host/with%20space', { isImplicitTls: false, host: 'host', port: 21, user: undefined, password: undefined, path: 'with space' }],
+    ['ftp://host/%2Fetc/motd', { isImplicitTls: false, host: 'host', port: 21, user: undefined, password: undefined, path: '/etc/motd' }],
+    ['ftp://[::1]:2121/a', { isImplicitTls: false, host: '::1', port: 2121, user: undefined, password: undefined, path: 'a' }],
+    ['ftps://host/a', { isImplicitTls: true, host: 'host', port: 990, user: undefined, password: undefined, path: 'a' }],
+    ['ftps://u@host:2990/', { isImplicitTls: true, host: 'host', port: 2990, user: 'u', password: undefined, path: '' }],
   ];
   for (const [text, expected] of cases) {
     it(`parses ${text}`, () => assert.deepEqual(parseFtpUrl(text), expected));
@@ -23,6 +25,10 @@ describe('parseFtpUrl', () => {
   }
   it('displays a URL without its password', () => {
     assert.equal(displayFtpUrl(parseFtpUrl('ftp://u:secret@[::1]:2121/a')), 'ftp://u@[::1]:2121/a');
+  });
+  it('displays an ftps:// URL with its scheme, leaving out the default port 990', () => {
+    assert.equal(displayFtpUrl(parseFtpUrl('ftps://u:secret@host:990/a')), 'ftps://u@host/a');
+    assert.equal(displayFtpUrl(parseFtpUrl('ftps://host:21/a')), 'ftps://host:21/a');
   });
 });
 

@@ -8,6 +8,10 @@ export function withClientOptions(command: Command): Command {
     .addOption(new Option('--active', 'active mode: the server connects back (EPRT/PORT)').conflicts('passive'))
     .option('--passive', 'passive mode: connect to the server (EPSV/PASV; the default)')
     .option('--no-epsv', 'use PASV instead of trying EPSV first')
+    .option('--tls', 'explicit FTPS: AUTH TLS on an ftp:// URL, data connections protected too (ftps:// URLs are implicit FTPS)')
+    .option('--ftps', 'same as --tls')
+    .option('--ca <file>', 'trust the CA certificate(s) in this PEM file for FTPS (e.g. a self-signed server certificate)')
+    .option('--insecure', 'FTPS without verifying the server certificate (testing only: anyone on the path can read the password)')
     .option('--retries <n>', 'retry transient failures this many times, resuming', parseCount, 0)
     .option('--netrc <file>', 'netrc file to read credentials from (default ~/.netrc)')
     .option('-q, --quiet', 'no progress output');

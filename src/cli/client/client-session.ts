@@ -1,5 +1,7 @@
-/** From command-line options and a URL to a connected FtpClient: credentials, data mode, retries. */
+/** From command-line options and a URL to a connected FtpClient: credentials, data mode, FTPS, retries. */
+import { readFile } from 'node:fs/promises';
 import { FtpClient, type FtpClientOptions } from '../../client/ftp-client.js';
+import type { FtpSecurity } from '../../client/tls-settings.js';
 import { isTransient } from '../../client/mirror.js';
 import type { FtpUrl } from './ftp-url.js';
 import { lookupNetrc } from './netrc.js';
@@ -15,6 +17,19 @@ export interface ClientCommandOptions {
   readonly retries?: number;
   readonly quiet?: boolean;
   readonly netrc?: string;
+  /** `--tls` / `--ftps`: explicit FTPS on an ftp:// URL. */
+  readonly tls?: boolean;
+  readonly ftps?: boolean;
+  /** `--ca FILE`: PEM CA certificate(s) to trust for FTPS. */
+  readonly ca?: string;
+  /** `--insecure`: do not verify the server certificate. */
+  readonly insecure?: boolean;
+}
+
+/** A command-line usage problem found after parsing (exit code 1 with this message). */
+export class ClientUsageError extends Error {
+  override readonly name = 'ClientUsageError';
+  readonly code = 'ERR_FERRY_USAGE';
 }
 
 /** Who to log in as. */
@@ -48,18 +63,59 @@ export async function resolveCredentials(url: FtpUrl, options: ClientCommandOpti
   return { user, password };
 }
 
-/** Library options from the command-line flags: passive by default, `--active`, `--no-epsv`. */
-export function clientOptionsFrom(options: ClientCommandOptions): FtpClientOptions {
+/** FTPS mode from the URL and flags: ftps:// is implicit, `--tls`/`--ftps` explicit, else none. */
+export function securityFrom(url: Pick<FtpUrl, 'isImplicitTls'>, options: ClientCommandOptions): FtpSecurity {
+  if (url.isImplicitTls) return 'implicit';
+  if (options.tls || options.ftps) return 'explicit';
+  // Verification flags without TLS are a mistake worth saying: the user believes FTPS is on.
+  if (options.ca !== undefined || options.insecure) {
+    throw new ClientUsageError('--ca and --insecure apply to FTPS only: add --tls, or use an ftps:// URL');
+  }
+  return false;
+}
+
+/**
+ * Library options from the command-line flags: passive by default, `--active`, `--no-epsv`; FTPS
+ * from the URL and `--tls`, trusting `caPem` (the `--ca` file's contents) or, with `--insecure`, anything.
+ */
+export function clientOptionsFrom(options: ClientCommandOptions, url?: Pick<FtpUrl, 'isImplicitTls'>, caPem?: string): FtpClientOptions {
+  const secure = url ? securityFrom(url, options) : false;
   return {
     dataMode: options.active && !options.passive ? 'active' : 'passive',
     usesEpsv: options.epsv !== false,
+    ...(secure
+      ? {
+          secure,
+          tls: {
+            ...(caPem !== undefined ? { ca: caPem } : {}),
+            ...(options.insecure ? { rejectUnauthorized: false } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+/** Read the `--ca` file, naming it in the error when it cannot be read. */
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ClientUsageError(`cannot read --ca file ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** A function that opens a new connected client each time it is called (mirror workers, retries). */
 export function clientFactory(url: FtpUrl, credentials: Credentials, options: ClientCommandOptions): () => Promise<FtpClient> {
+  let caPem: Promise<string> | undefined;
+  let hasWarned = false;
   return async () => {
-    const client = new FtpClient(clientOptionsFrom(options));
+    const secure = securityFrom(url, options);
+    if (secure && options.ca !== undefined) caPem ??= readCaFile(options.ca);
+    if (secure && options.insecure && !options.quiet && !hasWarned) {
+      hasWarned = true;
+      process.stderr.write('ferry: warning: --insecure: the server certificate is not verified\n');
+    }
+    const client = new FtpClient(clientOptionsFrom(options, url, caPem ? await caPem : undefined));
     await client.connect({ host: url.host, port: url.port, user: credentials.user, password: credentials.password });
     return client;
   };

@@ -19,7 +19,7 @@ export function registerGetCommand(program: Command): void {
     program
       .command('get')
       .description('download a file')
-      .argument('<url>', 'ftp://[user[:password]@]host[:port]/path/file')
+      .argument('<url>', 'ftp[s]://[user[:password]@]host[:port]/path/file')
       .argument('[dest]', 'local file or directory (default: the remote name here; "-" for stdout)')
       .option('-c, --continue', 'resume a partial local file (REST)'),
   ).action(async (urlText: string, dest: string | undefined, options: GetOptions) => {

@@ -16,7 +16,7 @@ export function formatListingLine(entry: FileEntry): string {
 
 /** Register `ls`. */
 export function registerListCommand(program: Command): void {
-  withClientOptions(program.command('ls').description('list a remote directory').argument('<url>', 'ftp://[user[:password]@]host[:port]/path'))
+  withClientOptions(program.command('ls').description('list a remote directory').argument('<url>', 'ftp[s]://[user[:password]@]host[:port]/path'))
     .action(async (urlText: string, options: ClientCommandOptions) => {
       const url = parseFtpUrl(urlText);
       const credentials = await resolveCredentials(url, options);
