@@ -323,25 +323,36 @@ static int ftp_data_open(ftp_t *f, const char *mode, const char *cmd, conn_t *d,
     snprintf(err, errlen, "send %s failed", cmd);
     goto fail;
   }
-  code = ftp_reply(f);
-  if (code != 150 && code != 125) {
-    snprintf(err, errlen, "%s -> %d %.200s", cmd, code, f->last);
-    goto fail;
+  // Plain: read the 1xx first (fails fast on 4xx/5xx). TLS: some servers (ftp-srv) only send
+  // 150 once the data TLS handshake is done, so connect/accept + handshake come first.
+  if (!g_tls) {
+    code = ftp_reply(f);
+    if (code != 150 && code != 125) {
+      snprintf(err, errlen, "%s -> %d %.200s", cmd, code, f->last);
+      goto fail;
+    }
   }
   if (lfd >= 0) {
     set_timeouts(lfd);
     d->fd = accept(lfd, NULL, NULL);
     close(lfd);
-    if (d->fd >= 0) set_timeouts(d->fd);
     lfd = -1;
     if (d->fd < 0) {
       snprintf(err, errlen, "accept failed");
       goto fail;
     }
+    set_timeouts(d->fd);
   }
-  if (g_tls && c_starttls(d, SSL_get_session(f->c.ssl)) < 0) {
-    snprintf(err, errlen, "data TLS handshake failed");
-    goto fail;
+  if (g_tls) {
+    if (c_starttls(d, SSL_get_session(f->c.ssl)) < 0) {
+      snprintf(err, errlen, "data TLS handshake failed");
+      goto fail;
+    }
+    code = ftp_reply(f);
+    if (code != 150 && code != 125) {
+      snprintf(err, errlen, "%s -> %d %.200s", cmd, code, f->last);
+      goto fail;
+    }
   }
   return 0;
 fail:
@@ -550,6 +561,7 @@ static int mode_stor(void) {
 
 static atomic_long g_ok, g_fail;
 static atomic_int g_errprinted;
+static atomic_int g_ready, g_go;
 static double g_deadline;
 static void note_err(const char *e) {
   if (atomic_fetch_add(&g_errprinted, 1) < 3) fprintf(stderr, "loadclient: %s\n", e);
@@ -640,7 +652,6 @@ static void *files_worker(void *arg) {
   return NULL;
 }
 // Measure ops completed inside a fixed window; stragglers stuck in I/O are not waited for.
-static atomic_int g_ready, g_go;
 static int run_workers(void *(*fn)(void *), const char *unit, int barrier) {
   pthread_t *th = calloc(g_sessions, sizeof *th);
   pthread_attr_t at;

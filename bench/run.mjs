@@ -174,6 +174,7 @@ async function idleMemory(s) {
         return finish({ error: `idle: bad output ${out.slice(0, 100)}` });
       }
       if (!j.ok) return finish({ error: `${j.error} ${err.trim().slice(0, 200)}` });
+      measuring = true;
       await new Promise((r) => setTimeout(r, 1000));
       const after = treeMemory(s.pid);
       p.stdin.end();
@@ -185,7 +186,8 @@ async function idleMemory(s) {
         note: `${before.procs}->${after.procs} procs`,
       });
     });
-    p.on('close', () => finish({ error: `idle client exited: ${err.trim().slice(0, 200)}` }));
+    let measuring = false;
+    p.on('close', () => { if (!measuring) finish({ error: `idle client exited: ${err.trim().slice(0, 200)}` }); });
   });
 }
 

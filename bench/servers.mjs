@@ -174,8 +174,11 @@ AllowOverwrite on
     },
     make({ port, pmin, pmax }, dir) {
       const args = [path.join(REPO, 'bin/ferry.js'), 'serve', '--host', '127.0.0.1', '--port', String(port),
-        '--root', DATA, '--pasv-ports', `${pmin}-${pmax}`, '--user', `${USER}:${PASS}`];
-      if (process.env.FERRY_BENCH_CONFIG) args.push('--config', process.env.FERRY_BENCH_CONFIG);
+        '--root', DATA, '--pasv-ports', `${pmin}-${pmax}`, '--user', `${USER}:${PASS}`,
+        '--tls-cert', CERT, '--tls-key', KEY];
+      // the peers are configured without connection caps; lift Ferry's defaults (1000 total / 50 per IP) likewise
+      const conf = write(path.join(dir, 'ferry.yaml'), 'limits:\n  maxSessions: 4000\n  maxSessionsPerIp: 4000\n');
+      args.push('--config', process.env.FERRY_BENCH_CONFIG || conf);
       return { cmd: process.execPath, args, env: { ...process.env, LOG_LEVEL: 'warn', FERRY_LOG_LEVEL: 'warn' } };
     },
   },
