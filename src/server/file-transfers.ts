@@ -102,6 +102,10 @@ export async function receiveFile(
     reportTransfer(context, 'upload', path, outcome);
   } finally {
     // Data connection never opened: give the storage back its handle (partial-file policy applies).
-    if (!isTargetHandedOver) target.stream.destroy(new Error('upload cancelled before data arrived'));
+    if (!isTargetHandedOver) {
+      // Regression: destroying with an error and no listener crashed the process (STOR without PASV).
+      target.stream.on('error', () => undefined);
+      target.stream.destroy(new Error('upload cancelled before data arrived'));
+    }
   }
 }

@@ -80,7 +80,7 @@ test('accepts only the login, help and connection commands before login', () => 
     .specs.filter((spec) => spec.requiresLogin === false)
     .map((spec) => spec.name)
     .sort();
-  assert.deepEqual(allowed, ['ACCT', 'FEAT', 'HELP', 'HOST', 'NOOP', 'OPTS', 'PASS', 'QUIT', 'REIN', 'STAT', 'SYST', 'USER']);
+  assert.deepEqual(allowed, ['ACCT', 'AUTH', 'CCC', 'FEAT', 'HELP', 'HOST', 'NOOP', 'OPTS', 'PASS', 'PBSZ', 'PROT', 'QUIT', 'REIN', 'STAT', 'SYST', 'USER']);
 });
 
 test('refuses anonymous logins unless enabled', async (t) => {

@@ -204,13 +204,25 @@ test('a client vanishing mid-download releases the session', async (t) => {
   assert.equal((await stat(join(root, 'big.bin'))).size, 16 * 1024 * 1024);
 });
 
-test('RETR without PASV or PORT gets 425', async (t) => {
+test('RETR without PASV or PORT gets 425 without a 150 first', async (t) => {
   const { port, root } = await startTestServer(t);
   await writeFile(join(root, 'f.txt'), 'x');
   const connection = await RawFtpConnection.login(t, port);
-  connection.write('RETR f.txt\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
-  assert.equal((await connection.nextReply()).replyCode, 425);
+  await connection.expect('RETR f.txt', 425);
+  await connection.expect('NOOP', 200);
+});
+
+test('STOR without PASV or PORT gets 425 and the server keeps running', async (t) => {
+  // Regression: the unused upload stream was destroyed with an error nobody listened to, an
+  // uncaught exception that took the whole process down.
+  const { port, root } = await startTestServer(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('STOR never.bin', 425);
+  await connection.expect('APPE never.bin', 425);
+  const other = await RawFtpConnection.login(t, port);
+  await other.expect('NOOP', 200);
+  await writeFile(join(root, 'probe'), 'x');
+  await other.expect('SIZE probe', 213);
 });
 
 test('RETR of a missing file gets 550 and keeps the prepared data connection', async (t) => {

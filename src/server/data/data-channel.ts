@@ -75,6 +75,8 @@ export class DataChannel {
 
   /** Throw CommandError when the policy refuses the next transfer; the preparation is then dropped. */
   assertTransferAllowed(): void {
+    // Like vsftpd: no PASV/PORT yet is a 425 straight away, without a misleading 150 first.
+    if (!this.preparation) throw new CommandError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
     try {
       this.transferPolicy?.();
     } catch (error) {
