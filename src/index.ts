@@ -28,7 +28,9 @@ export {
   FtpUnsafeNameError,
   FtpDataConnectionError,
   FtpAbortError,
+  FtpTlsError,
 } from './client/errors.js';
+export type { FtpSecurity, FtpTlsOptions } from './client/tls-settings.js';
 
 export { StorageError, type Storage, type StorageErrorKind, type FileStat, type ReadOptions, type WriteOptions, type UploadTarget } from './storage/storage.js';
 export { LocalStorage } from './storage/local-storage.js';

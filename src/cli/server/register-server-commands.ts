@@ -58,6 +58,9 @@ export function registerServerCommands(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for FTPS')
     .option('--implicit-tls-port <port>', 'also serve implicit FTPS on this port (990 by convention)')
     .option('--require-tls', 'refuse logins and data transfers without TLS')
+    .option('--tls-ca <file>', 'PEM CA certificates that client certificates must chain to')
+    .option('--require-client-cert', 'require a client certificate signed by --tls-ca')
+    .option('--tls-min-version <version>', 'TLSv1.2 (default) or TLSv1.3')
     .option('--log-level <level>', 'trace, debug, info, warn, error, silent')
     .option('--log-format <format>', 'auto, json or pretty')
     .action((flags: ServeFlags) => runServe(flags));

@@ -22,6 +22,9 @@ export interface ServeFlags {
   tlsKey?: string;
   implicitTlsPort?: string;
   requireTls?: boolean;
+  tlsCa?: string;
+  requireClientCert?: boolean;
+  tlsMinVersion?: string;
 }
 
 /** Raised for a flag value that cannot be used; the message names the flag. */
@@ -70,6 +73,9 @@ export function flagsToConfigOverrides(flags: ServeFlags): ServerConfigInput {
   if (flags.tlsCert !== undefined) tls.certFile = flags.tlsCert;
   if (flags.tlsKey !== undefined) tls.keyFile = flags.tlsKey;
   if (flags.implicitTlsPort !== undefined) tls.implicitPort = parseIntegerFlag('--implicit-tls-port', flags.implicitTlsPort);
+  if (flags.tlsCa !== undefined) tls.caFile = flags.tlsCa;
+  if (flags.requireClientCert) tls.requireClientCert = true;
+  if (flags.tlsMinVersion !== undefined) tls.minVersion = flags.tlsMinVersion;
   if (flags.requireTls) {
     tls.requireForLogin = true;
     tls.requireForData = true;
