@@ -25,7 +25,7 @@ const CFG = {
   rounds: Number(opt('rounds', QUICK ? 2 : 3)),
   secs: Number(opt('secs', QUICK ? 2 : 5)),
   sessions: Number(opt('sessions', 100)),
-  idle: Number(opt('idle-sessions', 500)),
+  idle: Number(opt('idle-sessions', QUICK ? 200 : 500)),
   listFiles: 10000,
   listIters: Number(opt('list-iters', QUICK ? 3 : 5)),
   timeoutMs: Number(opt('timeout', 180)) * 1000,
