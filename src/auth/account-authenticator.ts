@@ -79,6 +79,8 @@ export class AccountAuthenticator implements Authenticator {
   /** Keyed digests of credentials that verified; bounded, process-local secret. */
   readonly #verifiedCredentials = new Set<string>();
   readonly #credentialsCacheSecret = randomBytes(32);
+  /** Accounts already opened (home checked), by user name. */
+  readonly #openedAccounts = new Map<string, Account>();
 
   /** Build from definitions; throws on a duplicate account name. */
   constructor(options: AccountAuthenticatorOptions) {
@@ -136,6 +138,10 @@ export class AccountAuthenticator implements Authenticator {
     if (!isPasswordCorrect) return fail('wrong-password');
     // Checked after the password so timing and outcome are the same for right and wrong users.
     if (definition.requireTls && !context.isSecure) return fail('tls-required');
+    // One Account object per user, shared by all of that user's sessions (it holds no session
+    // state): a thousand logged-in cameras then cost one Account, not a thousand.
+    const opened = this.#openedAccounts.get(username);
+    if (opened) return { account: opened, failure: null };
     try {
       const account = await this.#openAccount(
         username,
@@ -144,6 +150,7 @@ export class AccountAuthenticator implements Authenticator {
         false,
         definition.bandwidth,
       );
+      this.#openedAccounts.set(username, account);
       return { account, failure: null };
     } catch (error) {
       return fail('home-unavailable', error);

@@ -30,8 +30,12 @@ export interface CommandContext {
   readonly sessionId: string;
   readonly config: ServerConfig;
   readonly state: SessionState;
-  /** Session logger; PASS replaces it with one that carries the user name. */
-  log: Logger;
+  /** Session logger (sessionId, clientAddress, user once logged in). */
+  readonly log: Logger;
+  /** Add the user name to the session's later log lines (after PASS). */
+  bindLogUser(username: string): void;
+  /** Log one line with the session's fields; cheaper than `log` for sessions that log little. */
+  logEvent(level: 'info' | 'warn', fields: object, message: string): void;
   readonly registry: CommandRegistry;
   /** The client's address as seen on the control connection (IPv4-mapped form removed). */
   readonly peerAddress: string;

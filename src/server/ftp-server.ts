@@ -20,7 +20,8 @@ import type { CommandRegistry } from './commands/registry.js';
 import { PassivePortPool } from './data/passive-port-pool.js';
 import { createLogger } from './logger.js';
 import type { FtpServerEvents, ServerEventSink } from './server-events.js';
-import { Session } from './session.js';
+import { IdleSweeper } from './idle-sweeper.js';
+import { Session, type SessionDependencies } from './session.js';
 import { SessionLimits } from './session-limits.js';
 import { Ftps } from './tls/ftps.js';
 
@@ -54,6 +55,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private readonly registry: CommandRegistry;
   private readonly portPool: PassivePortPool;
   private readonly limits: SessionLimits;
+  private readonly idleSweeper: IdleSweeper;
+  private sessionDependencies: SessionDependencies | null = null;
   private readonly loginThrottle: LoginThrottle;
   private readonly sessions = new Set<Session>();
   private readonly extraListeners: Server[] = [];
@@ -76,6 +79,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     this.registry = createCommandRegistry();
     this.portPool = new PassivePortPool(this.config.passivePortRange);
     this.limits = new SessionLimits(this.config.limits.maxSessions, this.config.limits.maxSessionsPerIp);
+    this.idleSweeper = new IdleSweeper(this.config.limits.idleTimeoutMs);
     this.loginThrottle = new LoginThrottle({
       baseDelayMs: this.config.limits.loginFailureDelayMs,
       maxDelayMs: this.config.limits.maxLoginFailureDelayMs,
@@ -90,6 +94,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   async listen(): Promise<AddressInfo> {
     if (this.listener) throw new ServerStartError('server is already listening');
     this.authenticator ??= await this.createDefaultAuthenticator();
+    this.sessionDependencies = null;
     try {
       this.ftps = await Ftps.start(this.config, this.log);
     } catch (error) {
@@ -168,7 +173,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
 
   /** Handle a new control connection (also used by the implicit-FTPS listener). */
   onConnection(socket: Socket, createSecurity?: (session: Session) => ControlSecurity): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const clientAddress = unmapIPv4(socket.remoteAddress ?? '');
     if (!socket.remoteAddress) {
       socket.destroy();
@@ -182,8 +187,16 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       return;
     }
     const sessionId = `${this.sessionIdPrefix}-${this.nextSessionNumber++}`;
-    const session = new Session(socket, {
-      sessionId,
+    this.sessionDependencies ??= this.createSessionDependencies();
+    const session = new Session(socket, this.sessionDependencies, sessionId, createSecurity ?? this.options.createSecurity ?? this.defaultSecurity());
+    this.sessions.add(session);
+    session.logEvent('info', {}, 'session opened');
+    session.start('Ferry FTP server ready.');
+  }
+
+  /** The one dependencies object all sessions share (built once the authenticator and data port are known). */
+  private createSessionDependencies(): SessionDependencies {
+    return {
       config: this.config,
       registry: this.registry,
       portPool: this.portPool,
@@ -192,21 +205,18 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       events: this.eventSink,
       log: this.log,
       activeDataPort: this.activeDataPort,
-      createSecurity: createSecurity ?? this.options.createSecurity ?? this.defaultSecurity(),
+      idleSweeper: this.idleSweeper,
       onClosed: (closed, reason) => {
         this.sessions.delete(closed);
-        this.limits.release(clientAddress);
+        this.limits.release(closed.peerAddress);
         this.emit('sessionClosed', {
-          sessionId,
-          clientAddress,
+          sessionId: closed.sessionId,
+          clientAddress: closed.peerAddress,
           username: closed.state.account?.username ?? null,
           reason,
         });
       },
-    });
-    this.sessions.add(session);
-    session.log.info('session opened');
-    session.start('Ferry FTP server ready.');
+    };
   }
 
   /** FTPS when a certificate is configured (AUTH TLS possible), otherwise plain FTP. */
@@ -242,6 +252,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
    * port cannot be bound (no privilege, or in use), use ephemeral ports and say so once.
    */
   private async chooseActiveDataPort(controlPort: number): Promise<number> {
+    // A server on an ephemeral control port (tests, embedding) has no conventional data port.
+    if (this.config.activeDataPort === null && this.config.port === 0) return 0;
     const wanted = this.config.activeDataPort ?? controlPort - 1;
     if (wanted <= 0) return 0;
     try {
@@ -257,6 +269,11 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       return 0;
     }
   }
+}
+
+/** Shared 'error' listener for sockets not yet owned by a session (no closure per connection). */
+function destroyOnError(this: Socket): void {
+  this.destroy();
 }
 
 /** Listen, turning EACCES/EADDRINUSE into messages an operator can act on. */

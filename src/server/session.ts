@@ -20,18 +20,21 @@ import { DataChannel } from './data/data-channel.js';
 import type { PassivePortPool } from './data/passive-port-pool.js';
 import { TransferRunner } from './data/transfer.js';
 import { dispatchCommand } from './dispatcher.js';
+import type { IdleSweeper } from './idle-sweeper.js';
 import { CommandError } from './errors.js';
 import type { ServerEventSink } from './server-events.js';
 import { SessionState } from './session-state.js';
+
+/** The session of each control socket, for the shared socket listeners. */
+const sessionsBySocket = new WeakMap<Socket, Session>();
 
 /** Queued commands beyond this pause reading from the socket (backpressure for pipelining clients). */
 const maxQueuedCommands = 32;
 /** Overlong lines tolerated per session before it is closed. */
 const maxOverlongLines = 3;
 
-/** What a session needs from its server. */
+/** What a session needs from its server: one object shared by every session of that server. */
 export interface SessionDependencies {
-  readonly sessionId: string;
   readonly config: ServerConfig;
   readonly registry: CommandRegistry;
   readonly portPool: PassivePortPool;
@@ -41,8 +44,8 @@ export interface SessionDependencies {
   readonly log: Logger;
   /** Port active connections are made from (0 = ephemeral). */
   readonly activeDataPort: number;
-  /** Builds the FTPS security state for this session (null upgrade when TLS is not configured). */
-  readonly createSecurity: (session: Session) => ControlSecurity;
+  /** The server's one idle-timeout sweeper. */
+  readonly idleSweeper: IdleSweeper;
   /** Called once after the session closed and released everything. */
   readonly onClosed: (session: Session, reason: string) => void;
 }
@@ -50,18 +53,11 @@ export interface SessionDependencies {
 /** One FTP control connection and its state. */
 export class Session implements CommandContext {
   readonly state = new SessionState();
-  readonly sessionId: string;
-  readonly config: ServerConfig;
-  readonly registry: CommandRegistry;
-  readonly authenticator: Authenticator;
-  readonly loginThrottle: LoginThrottle;
-  readonly events: ServerEventSink;
   readonly peerAddress: string;
   readonly localAddress: string;
-  readonly dataChannel: DataChannel;
-  readonly transfers: TransferRunner;
   readonly security: ControlSecurity;
-  log: Logger;
+  /** Date.now() of the last command, read by the server's IdleSweeper. */
+  lastActivityAt = Date.now();
 
   private socket: Socket;
   private readonly lineReader: LineReader;
@@ -71,46 +67,99 @@ export class Session implements CommandContext {
   private isClosing = false;
   private overlongLines = 0;
   private isReportingOverlongLine = false;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private readonly closeController = new AbortController();
-  private readonly onSocketData = (chunk: Buffer) => this.receive(chunk);
+  // Created on first use: an idle session carries no data channel, transfer runner or child logger.
+  private lazyDataChannel: DataChannel | null = null;
+  private lazyTransfers: TransferRunner | null = null;
+  private lazyLog: Logger | null = null;
+  private logUser: string | null = null;
 
-  constructor(socket: Socket, private readonly dependencies: SessionDependencies) {
+  /**
+   * @param createSecurity builds the FTPS state (plain, explicit AUTH TLS, or implicit).
+   */
+  constructor(
+    socket: Socket,
+    private readonly dependencies: SessionDependencies,
+    readonly sessionId: string,
+    createSecurity: (session: Session) => ControlSecurity,
+  ) {
     this.socket = socket;
-    this.sessionId = dependencies.sessionId;
-    this.config = dependencies.config;
-    this.registry = dependencies.registry;
-    this.authenticator = dependencies.authenticator;
-    this.loginThrottle = dependencies.loginThrottle;
-    this.events = dependencies.events;
     this.peerAddress = unmapIPv4(socket.remoteAddress ?? '');
     this.localAddress = unmapIPv4(socket.localAddress ?? '');
-    this.log = dependencies.log.child({ sessionId: this.sessionId, clientAddress: this.peerAddress });
     this.lineReader = new LineReader(this.config.limits.maxCommandLineBytes);
-    this.dataChannel = new DataChannel({
-      portPool: dependencies.portPool,
+    this.security = createSecurity(this);
+  }
+
+  // Read through from the shared dependencies rather than copied: an idle session stays small.
+  get config(): ServerConfig {
+    return this.dependencies.config;
+  }
+  get registry(): CommandRegistry {
+    return this.dependencies.registry;
+  }
+  get authenticator(): Authenticator {
+    return this.dependencies.authenticator;
+  }
+  get loginThrottle(): LoginThrottle {
+    return this.dependencies.loginThrottle;
+  }
+  get events(): ServerEventSink {
+    return this.dependencies.events;
+  }
+
+  /** The session's logger (sessionId, clientAddress and, after login, user); created on first use. */
+  get log(): Logger {
+    this.lazyLog ??= this.dependencies.log.child(this.logBindings());
+    return this.lazyLog;
+  }
+
+  /** Add the user name to every later log line of this session. */
+  bindLogUser(username: string): void {
+    this.logUser = username;
+    this.lazyLog = null;
+  }
+
+  /** Log one line with the session's fields without creating a child logger (cheap for idle sessions). */
+  logEvent(level: 'info' | 'warn', fields: object, message: string): void {
+    const root = this.dependencies.log;
+    if (root.isLevelEnabled(level)) root[level]({ ...this.logBindings(), ...fields }, message);
+  }
+
+  private logBindings(): Record<string, string> {
+    const bindings: Record<string, string> = { sessionId: this.sessionId, clientAddress: this.peerAddress };
+    if (this.logUser !== null) bindings.user = this.logUser;
+    return bindings;
+  }
+
+  /** The session's data connection state; created on first use. */
+  get dataChannel(): DataChannel {
+    this.lazyDataChannel ??= new DataChannel({
+      portPool: this.dependencies.portPool,
       localAddress: this.localAddress,
       peerAddress: this.peerAddress,
       allowsForeignDataPeer: this.config.allowsForeignDataPeer,
       passiveAcceptTimeoutMs: this.config.limits.passiveAcceptTimeoutMs,
       activeConnectTimeoutMs: this.config.limits.activeConnectTimeoutMs,
-      activeDataPort: dependencies.activeDataPort,
+      activeDataPort: this.dependencies.activeDataPort,
       onForeignConnection: (remoteAddress) =>
         this.log.warn({ remoteAddress }, 'refused a passive data connection from a foreign address'),
     });
-    this.transfers = new TransferRunner({
+    return this.lazyDataChannel;
+  }
+
+  /** The session's transfer runner; created on first use. */
+  get transfers(): TransferRunner {
+    this.lazyTransfers ??= new TransferRunner({
       channel: this.dataChannel,
       reply: (replyCode, text) => this.reply(replyCode, text),
       dataStallTimeoutMs: this.config.limits.dataStallTimeoutMs,
-      sessionSignal: this.closeController.signal,
       logFailure: (error) => this.log.error({ err: error }, 'transfer failed'),
     });
-    this.security = dependencies.createSecurity(this);
+    return this.lazyTransfers;
   }
 
-  /** Signal aborted when the session closes (for work that must stop with it). */
-  get closedSignal(): AbortSignal {
-    return this.closeController.signal;
+  /** True while a transfer runs (without creating a runner for sessions that never transferred). */
+  private get isTransferring(): boolean {
+    return this.lazyTransfers?.isActive ?? false;
   }
 
   /** The control socket currently in use (replaced by a TLS socket after AUTH TLS). */
@@ -122,19 +171,19 @@ export class Session implements CommandContext {
   start(greeting: string): void {
     this.attachSocket(this.socket);
     this.reply(ReplyCode.ServiceReady, greeting);
-    this.touchIdleTimer();
+    this.dependencies.idleSweeper.track(this);
   }
 
   /** Move the session onto a new socket (the TLS socket wrapping the old one after AUTH TLS). */
   replaceSocket(socket: Socket): void {
-    this.socket.off('data', this.onSocketData);
+    this.socket.off('data', Session.onControlData);
     this.socket = socket;
     this.attachSocket(socket);
   }
 
   /** Stop reading raw bytes (before a TLS handshake takes over the socket). */
   detachSocketReader(): void {
-    this.socket.off('data', this.onSocketData);
+    this.socket.off('data', Session.onControlData);
   }
 
   reply(replyCode: number, text: string | readonly string[]): void {
@@ -165,26 +214,44 @@ export class Session implements CommandContext {
   close(reason: string): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.closeController.abort();
-    this.dataChannel.close();
+    this.dependencies.idleSweeper.untrack(this);
+    void this.lazyTransfers?.abort();
+    this.lazyDataChannel?.close();
     this.queue.length = 0;
     this.socket.destroy();
-    this.log.info({ reason, user: this.state.account?.username ?? null }, 'session closed');
+    this.logEvent('info', { reason }, 'session closed');
     this.dependencies.onClosed(this, reason);
   }
 
+  // Socket listeners are shared functions that find their session through a WeakMap, instead of
+  // four closures per session: part of keeping an idle session within a few KiB.
   private attachSocket(socket: Socket): void {
-    socket.on('data', this.onSocketData);
-    socket.on('error', (error) => {
-      this.log.debug({ err: error }, 'control connection error');
-      this.close('control connection error');
-    });
-    socket.on('close', () => this.close('client closed the connection'));
-    socket.on('end', () => {
-      // The client half-closed: finish what is queued, then close (QUIT-less clients).
-      if (!this.isProcessing && this.queue.length === 0) this.close('client closed the connection');
-    });
+    sessionsBySocket.set(socket, this);
+    socket.on('data', Session.onControlData);
+    socket.on('error', Session.onControlError);
+    socket.on('close', Session.onControlClose);
+    socket.on('end', Session.onControlEnd);
+  }
+
+  private static onControlData(this: Socket, chunk: Buffer): void {
+    sessionsBySocket.get(this)?.receive(chunk);
+  }
+
+  private static onControlError(this: Socket, error: Error): void {
+    const session = sessionsBySocket.get(this);
+    if (!session) return;
+    if (session.dependencies.log.isLevelEnabled('debug')) session.log.debug({ err: error }, 'control connection error');
+    session.close('control connection error');
+  }
+
+  private static onControlClose(this: Socket): void {
+    sessionsBySocket.get(this)?.close('client closed the connection');
+  }
+
+  private static onControlEnd(this: Socket): void {
+    const session = sessionsBySocket.get(this);
+    // The client half-closed: finish what is queued, then close (QUIT-less clients).
+    if (session && !session.isProcessing && session.queue.length === 0) session.close('client closed the connection');
   }
 
   private receive(chunk: Buffer): void {
@@ -220,7 +287,7 @@ export class Session implements CommandContext {
     const command = parseCommandLine(line);
     if (!command) return; // RFC 959 has no empty command; ignore blank lines like vsftpd.
     const spec = this.registry.lookup(command.verb);
-    if (spec?.allowedDuringTransfer && this.transfers.isActive) {
+    if (spec?.allowedDuringTransfer && this.isTransferring) {
       void this.execute(command);
       return;
     }
@@ -245,8 +312,8 @@ export class Session implements CommandContext {
   }
 
   private async execute(command: CommandLine): Promise<void> {
-    this.touchIdleTimer();
-    this.log.debug({ command: redactCommandLine(command) }, 'command');
+    this.lastActivityAt = Date.now();
+    if (this.dependencies.log.isLevelEnabled('debug')) this.log.debug({ command: redactCommandLine(command) }, 'command');
     try {
       await dispatchCommand(this, this.registry.lookup(command.verb), command);
     } catch (error) {
@@ -254,19 +321,14 @@ export class Session implements CommandContext {
       this.log.error({ err: error }, 'unexpected failure in command dispatch');
       this.reply(ReplyCode.LocalErrorInProcessing, 'Local error in processing.');
     }
-    this.touchIdleTimer();
+    this.lastActivityAt = Date.now();
   }
 
-  private touchIdleTimer(): void {
-    if (this.isClosed) return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.onIdle(), this.config.limits.idleTimeoutMs);
-    this.idleTimer.unref();
-  }
-
-  private onIdle(): void {
-    if (this.transfers.isActive) {
-      this.touchIdleTimer();
+  /** Called by the IdleSweeper; a running transfer counts as activity. */
+  onIdleTimeout(): void {
+    if (this.isClosed || this.isClosing) return;
+    if (this.isTransferring) {
+      this.lastActivityAt = Date.now();
       return;
     }
     this.reply(ReplyCode.ServiceNotAvailable, 'Timeout: closing control connection.');

@@ -33,7 +33,7 @@ export const passCommand: CommandSpec = {
       context.state.failedLoginAttempts++;
       throttle.recordFailure(context.peerAddress, username);
       const delayMs = throttle.failureDelayMs(context.peerAddress);
-      context.log.warn({ user: username, attempts: context.state.failedLoginAttempts }, 'login failed');
+      context.logEvent('warn', { user: username, attempts: context.state.failedLoginAttempts }, 'login failed');
       await delay(delayMs);
       context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
       if (context.state.failedLoginAttempts >= context.config.limits.maxLoginAttempts) {
@@ -45,8 +45,8 @@ export const passCommand: CommandSpec = {
     throttle.recordSuccess(context.peerAddress, username);
     context.state.account = account;
     context.state.failedLoginAttempts = 0;
-    context.log = context.log.child({ user: account.username });
-    context.log.info({ isAnonymous: account.isAnonymous }, 'login');
+    context.bindLogUser(account.username);
+    context.logEvent('info', { isAnonymous: account.isAnonymous }, 'login');
     context.events.emitLogin({
       sessionId: context.sessionId,
       username: account.username,

@@ -35,8 +35,6 @@ export interface TransferRunnerOptions {
   readonly channel: DataChannel;
   reply(replyCode: number, text: string): void;
   readonly dataStallTimeoutMs: number;
-  /** Aborted when the session closes. */
-  readonly sessionSignal: AbortSignal;
   /** Unexpected failures go to the log, never to the client. */
   logFailure(error: unknown): void;
 }
@@ -76,8 +74,6 @@ export class TransferRunner {
   /** Run one transfer to its final reply; never throws. */
   async run(spec: TransferSpec): Promise<TransferOutcome> {
     const controller = new AbortController();
-    const onSessionAbort = () => controller.abort();
-    this.options.sessionSignal.addEventListener('abort', onSessionAbort, { once: true });
     let markFinished!: () => void;
     const active: ActiveTransfer = {
       controller,
@@ -89,7 +85,6 @@ export class TransferRunner {
     try {
       return await this.execute(spec, active);
     } finally {
-      this.options.sessionSignal.removeEventListener('abort', onSessionAbort);
       this.active = null;
       markFinished();
     }
