@@ -5,5 +5,8 @@
 
 /** Replace CR, LF and NUL with "?", as `ls -q` does for unprintable characters. */
 export function toSingleLineText(text: string): string {
-  return text.replace(/[\r\n\0]/g, '?');
+  // Test first: nearly every name is clean, and test() allocates nothing.
+  return lineBreakPattern.test(text) ? text.replace(/[\r\n\0]/g, '?') : text;
 }
+
+const lineBreakPattern = /[\r\n\0]/;

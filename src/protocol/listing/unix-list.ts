@@ -29,8 +29,21 @@ function typeCharacter(type: FileType): string {
   return '-';
 }
 
+/** Mode strings already formatted (at most 4096 distinct modes): LIST of 10,000 files reuses them. */
+const modeBitsCache = new Map<number, string>();
+
 /** "rwxr-xr-x" for the low nine bits, with setuid/setgid/sticky shown as s/S and t/T like ls. */
 export function formatModeBits(mode: number): string {
+  const key = mode & 0o7777;
+  let text = modeBitsCache.get(key);
+  if (text === undefined) {
+    text = computeModeBits(key);
+    modeBitsCache.set(key, text);
+  }
+  return text;
+}
+
+function computeModeBits(mode: number): string {
   const triple = (shift: number, special: boolean, specialChar: string): string => {
     const bits = (mode >> shift) & 0o7;
     const execute = bits & 0o1;
@@ -43,22 +56,25 @@ export function formatModeBits(mode: number): string {
   );
 }
 
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
 function formatListDate(modifiedAt: Date, now: Date): string {
   const month = monthNames[modifiedAt.getUTCMonth()]!;
-  const day = String(modifiedAt.getUTCDate()).padStart(2, '0');
+  const day = twoDigits(modifiedAt.getUTCDate());
   const age = now.getTime() - modifiedAt.getTime();
   if (age < recentWindowMs && age > -futureToleranceMs) {
-    const hours = String(modifiedAt.getUTCHours()).padStart(2, '0');
-    const minutes = String(modifiedAt.getUTCMinutes()).padStart(2, '0');
-    return `${month} ${day} ${hours}:${minutes}`;
+    return `${month} ${day} ${twoDigits(modifiedAt.getUTCHours())}:${twoDigits(modifiedAt.getUTCMinutes())}`;
   }
   return `${month} ${day} ${String(modifiedAt.getUTCFullYear()).padStart(5, ' ')}`;
 }
 
 /** Owner and group are columns: a space inside one would shift every column after it. */
 function columnText(text: string | undefined): string {
-  const cleaned = (text ?? '').replace(/[\s\0]/g, '_');
-  return cleaned === '' ? 'ftp' : cleaned;
+  if (text === undefined || text === 'ftp') return 'ftp     ';
+  const cleaned = text.replace(/[\s\0]/g, '_');
+  return (cleaned === '' ? 'ftp' : cleaned).padEnd(8);
 }
 
 /**
@@ -75,15 +91,9 @@ export function formatUnixListLine(entry: FileEntry, now: Date): string {
   if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
     name += ` -> ${toSingleLineText(entry.linkTarget)}`;
   }
-  return [
-    typeCharacter(entry.type) + formatModeBits(mode),
-    '   1',
-    columnText(entry.owner).padEnd(8),
-    columnText(entry.group).padEnd(8),
-    String(size).padStart(8),
-    formatListDate(modifiedAt, now),
-    name,
-  ].join(' ');
+  const sizeText = String(size);
+  const sizeColumn = sizeText.length >= 8 ? sizeText : '        '.slice(sizeText.length) + sizeText;
+  return `${typeCharacter(entry.type)}${formatModeBits(mode)}    1 ${columnText(entry.owner)} ${columnText(entry.group)} ${sizeColumn} ${formatListDate(modifiedAt, now)} ${name}`;
 }
 
 const modePattern = /^([-dlcbpsDn?])([-rwxsStTlL]{9})[+@.]?$/;
