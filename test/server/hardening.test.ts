@@ -167,3 +167,44 @@ test('a directory that cannot be listed because it vanished gives 550, not a cra
   await connection.expect('LIST', 550);
   await connection.expect('CWD /', 250);
 });
+
+test('bans an address after repeated failed logins, even with the right password afterwards', async (t) => {
+  const { port } = await startTestServer(t, { limits: { banAfterFailures: 3, maxLoginAttempts: 10, banDurationMs: 60000 } });
+  const connection = await (async () => {
+    const { connection } = await RawFtpConnection.open(t, port);
+    return connection;
+  })();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await connection.expect('USER alice', 331);
+    await connection.expect('PASS wrong', 530);
+  }
+  await connection.expect('USER alice', 331);
+  await connection.expect('PASS secret', 530);
+  const fresh = await RawFtpConnection.open(t, port);
+  await fresh.connection.expect('USER alice', 331);
+  await fresh.connection.expect('PASS secret', 530);
+});
+
+test('aborts a transfer whose data connection stalls with 426 and keeps the session', async (t) => {
+  const { port, root } = await startTestServer(t, { limits: { dataStallTimeoutMs: 300 } });
+  await writeFile(join(root, 'big.bin'), randomPayload(32 * 1024 * 1024));
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause(); // never read: the server's writes stop making progress
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const reply = await connection.nextReply();
+  assert.equal(reply.replyCode, 426);
+  assert.match(reply.lines[0]!, /stalled/);
+  await connection.expect('NOOP', 200);
+});
+
+test('refuses sessions beyond the server-wide limit with 421', async (t) => {
+  const { port } = await startTestServer(t, { limits: { maxSessions: 2 } });
+  const first = await RawFtpConnection.login(t, port);
+  await RawFtpConnection.open(t, port);
+  const { greeting } = await RawFtpConnection.open(t, port);
+  assert.equal(greeting.replyCode, 421);
+  await first.expect('NOOP', 200);
+});
