@@ -23,8 +23,6 @@ type TelnetState = 'data' | 'iac' | 'option';
 
 /** Bytes a line buffer starts with; it grows by doubling up to the cap. */
 const initialLineBufferBytes = 128;
-/** A line buffer larger than this is dropped after its line, so idle sessions hold no big buffer. */
-const retainedLineBufferBytes = 256;
 
 /**
  * Incremental command-line splitter; feed chunks in order with `push`.
@@ -115,7 +113,8 @@ export class LineReader {
     }
     const line = this.lineBytes ? decodeCommandBytes(this.lineBytes.subarray(0, this.lineLength)) : '';
     this.lineLength = 0;
-    if (this.lineBytes && this.lineBytes.length > retainedLineBufferBytes) this.lineBytes = null;
+    // Dropped after every line: an idle session then holds no buffer (nor pins a pool slab).
+    this.lineBytes = null;
     return { kind: 'line', line };
   }
 

@@ -21,7 +21,7 @@ import { PassivePortPool } from './data/passive-port-pool.js';
 import { createLogger } from './logger.js';
 import type { FtpServerEvents, ServerEventSink } from './server-events.js';
 import { IdleSweeper } from './idle-sweeper.js';
-import { Session, type SessionDependencies } from './session.js';
+import { destroyOnError, Session, type SessionDependencies } from './session.js';
 import { SessionLimits } from './session-limits.js';
 import { Ftps } from './tls/ftps.js';
 
@@ -269,11 +269,6 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       return 0;
     }
   }
-}
-
-/** Shared 'error' listener for sockets not yet owned by a session (no closure per connection). */
-function destroyOnError(this: Socket): void {
-  this.destroy();
 }
 
 /** Listen, turning EACCES/EADDRINUSE into messages an operator can act on. */

@@ -25,6 +25,11 @@ import { CommandError } from './errors.js';
 import type { ServerEventSink } from './server-events.js';
 import { SessionState } from './session-state.js';
 
+/** Shared 'error' listener for sockets not (yet) owned by a session: no closure per connection. */
+export function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
 /** The session of each control socket, for the shared socket listeners. */
 const sessionsBySocket = new WeakMap<Socket, Session>();
 
@@ -227,6 +232,8 @@ export class Session implements CommandContext {
   // four closures per session: part of keeping an idle session within a few KiB.
   private attachSocket(socket: Socket): void {
     sessionsBySocket.set(socket, this);
+    // The server's interim error listener is no longer needed once the session listens.
+    socket.off('error', destroyOnError);
     socket.on('data', Session.onControlData);
     socket.on('error', Session.onControlError);
     socket.on('close', Session.onControlClose);
