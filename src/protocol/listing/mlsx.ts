@@ -32,9 +32,8 @@ export function formatFtpTimestamp(date: Date, options: FtpTimestampFormatOption
   if (!Number.isFinite(date.getTime()) || year < 0 || year > 9999) {
     throw new RangeError('date cannot be written as an FTP timestamp');
   }
-  const two = (value: number): string => String(value).padStart(2, '0');
   const text =
-    String(year).padStart(4, '0') +
+    (year >= 1000 ? String(year) : String(year).padStart(4, '0')) +
     two(date.getUTCMonth() + 1) +
     two(date.getUTCDate()) +
     two(date.getUTCHours()) +
@@ -68,10 +67,19 @@ function mlsxType(type: FileType, linkTarget: string | undefined): string {
   return 'OS.unix=unknown';
 }
 
+function two(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+const factBreakingPattern = /[;\s\0]/;
+
 /** Fact values are delimited by ";" and end at the space before the name (RFC 3659 §7.2). */
 function factValue(text: string): string {
-  return text.replace(/[;\s\0]/g, '');
+  return factBreakingPattern.test(text) ? text.replace(/[;\s\0]/g, '') : text;
 }
+
+/** All supported facts: the selection when the client made none (shared, never mutated). */
+const allFacts: ReadonlySet<string> = new Set(supportedMlsxFacts);
 
 function defaultMode(type: FileType): number {
   if (type === 'directory') return 0o755;
@@ -85,9 +93,7 @@ function defaultMode(type: FileType): number {
  * modify and unique only when known.
  */
 export function formatMlsxFacts(entry: FileEntry, options: MlsxFormatOptions): string {
-  const requested = options.requestedFacts
-    ? new Set([...options.requestedFacts].map((fact) => fact.toLowerCase()))
-    : new Set(supportedMlsxFacts);
+  const requested = options.requestedFacts ? lowerCased(options.requestedFacts) : allFacts;
   const facts: string[] = [];
   const add = (name: string, value: string | undefined): void => {
     if (requested.has(name) && value !== undefined) facts.push(`${name}=${value};`);
@@ -99,6 +105,17 @@ export function formatMlsxFacts(entry: FileEntry, options: MlsxFormatOptions): s
   add('unique', entry.uniqueId !== undefined && factValue(entry.uniqueId) !== '' ? factValue(entry.uniqueId) : undefined);
   add('unix.mode', ((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(4, '0'));
   return facts.join('');
+}
+
+/** Lower-cased copy of a fact selection, cached for the last selection seen (one per listing). */
+let lastSelection: ReadonlySet<string> | null = null;
+let lastLowerCased: ReadonlySet<string> = allFacts;
+function lowerCased(selection: ReadonlySet<string>): ReadonlySet<string> {
+  if (selection !== lastSelection) {
+    lastLowerCased = new Set([...selection].map((fact) => fact.toLowerCase()));
+    lastSelection = selection;
+  }
+  return lastLowerCased;
 }
 
 function tryFormatTimestamp(date: Date): string | undefined {
