@@ -83,6 +83,22 @@ test('ferry serve logs JSON with session id, client address, user, redacted PASS
   assert.ok(!logLines.some((line) => line.includes('topsecret')), 'the password never reaches the log');
 });
 
+test('ferry serve keeps serving and stops on SIGTERM when its log pipe has been closed', async (t) => {
+  // `ferry serve | head`: once the reader is gone every log write fails with EPIPE.
+  const root = await makeTempDir(t);
+  const { child, port } = await startServe(t, ['--root', root, '--user', 'demo:secret']);
+  child.stdout!.destroy();
+  for (let round = 0; round < 3; round++) {
+    const connection = await RawFtpConnection.login(t, port, 'demo', 'secret');
+    await connection.expect('NOOP', 200);
+    await connection.expect('QUIT', 221);
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5000).unref())]);
+  assert.equal(code, 0, 'the server must exit cleanly after SIGTERM, not spin on failed log writes');
+});
+
 test('ferry serve stops with a message naming the key when the config file is invalid', async (t) => {
   const directory = await makeTempDir(t);
   const configFile = join(directory, 'ferry.yaml');
