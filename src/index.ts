@@ -32,7 +32,7 @@ export {
 } from './client/errors.js';
 export type { FtpSecurity, FtpTlsOptions } from './client/tls-settings.js';
 
-export { StorageError, type Storage, type StorageErrorKind, type FileStat, type ReadOptions, type WriteOptions, type UploadTarget } from './storage/storage.js';
+export { StorageError, type Storage, type StorageErrorKind, type FileStat, type ReadOptions, type WriteOptions, type UploadTarget, type DownloadSource } from './storage/storage.js';
 export { LocalStorage } from './storage/local-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export type { Authenticator, Account, LoginContext } from './auth/authenticator.js';

@@ -3,13 +3,14 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { constants as fsConstants, createReadStream, lstatSync, writev, type BigIntStats, type Stats } from 'node:fs';
+import { constants as fsConstants, lstatSync, writev, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
-import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
+import { LocalDownload } from './local-download.js';
+import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
 export interface LocalStorageOptions {
@@ -24,7 +25,6 @@ export interface LocalStorageOptions {
 /** Prefix of the hidden temporary files of atomic uploads; such names are left out of listings. */
 export const atomicUploadPrefix = '.ferry-upload-';
 
-const readHighWaterMark = 256 * 1024;
 const maxSymbolicLinkHops = 40; // Linux's MAXSYMLINKS
 // SECURITY: O_NOFOLLOW on every open of a resolved path, so a symlink swapped in after the
 // containment check makes the open fail instead of following it out of the root.
@@ -263,7 +263,7 @@ export class LocalStorage implements Storage {
   }
 
   /** Stream a file from `start` (default 0); is-a-directory for a directory. */
-  async openRead(virtualPath: VirtualPath, options: ReadOptions = {}): Promise<Readable> {
+  async openRead(virtualPath: VirtualPath, options: ReadOptions = {}): Promise<DownloadSource> {
     const start = options.start ?? 0;
     if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('start must be a non-negative integer');
     const resolved = await this.#resolve(virtualPath);
@@ -273,16 +273,17 @@ export class LocalStorage implements Storage {
     } catch (error) {
       throw toStorageError(error);
     }
+    let size: number;
     try {
       const stats = await handle.stat();
       if (stats.isDirectory()) throw storageError('is-a-directory');
       if (!stats.isFile()) throw storageError('permission-denied'); // FIFOs and devices would block or never end
+      size = stats.size;
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw toStorageError(error);
     }
-    // Opened by handle, so errors the stream may emit later name no path.
-    return createReadStream('', { fd: handle, start, highWaterMark: readHighWaterMark, autoClose: true });
+    return new LocalDownload(handle, start, size);
   }
 
   /**

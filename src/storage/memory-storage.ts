@@ -5,7 +5,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { splitSegments, type VirtualPath } from '../protocol/virtual-path.js';
-import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
 
 interface FileNode {
   readonly type: 'file';
@@ -111,7 +111,7 @@ export class MemoryStorage implements Storage {
   }
 
   /** Stream a snapshot of the file from `start`; later writes do not change an open read. */
-  async openRead(path: VirtualPath, options: ReadOptions = {}): Promise<Readable> {
+  async openRead(path: VirtualPath, options: ReadOptions = {}): Promise<DownloadSource> {
     const start = options.start ?? 0;
     if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('start must be a non-negative integer');
     const node = this.#lookup(this.#segmentsOf(path));
@@ -129,7 +129,9 @@ export class MemoryStorage implements Storage {
         for (let offset = 0; offset < chunk.length; offset += readChunkBytes) yield chunk.subarray(offset, offset + readChunkBytes);
       }
     }
-    return Readable.from(pieces(), { objectMode: false });
+    const size = chunks.reduce((total, chunk) => total + chunk.length, 0);
+    const stream = Readable.from(pieces(), { objectMode: false });
+    return { stream, size, discard: () => stream.destroy() };
   }
 
   /**

@@ -82,14 +82,33 @@ export interface UploadTarget {
   readonly stream: Writable;
 }
 
+/**
+ * An opened file for reading. The size comes from the same open (fstat of the descriptor), so a
+ * download needs no separate stat and its announced size belongs to the file actually sent.
+ */
+export interface DownloadSource {
+  /** The whole file's size in bytes when it was opened (not reduced by the start offset). */
+  readonly size: number;
+  /** The bytes from the start offset. Use this, or sendTo, or discard: exactly one of them, once. */
+  readonly stream: Readable;
+  /**
+   * Optional fast path for a download that needs no transformation: write the bytes into
+   * `destination`, end it, and resolve when it finished; reject on its error or close, or on the
+   * signal. The source is released either way.
+   */
+  sendTo?(destination: Writable, signal: AbortSignal): Promise<void>;
+  /** Release the source unread (the transfer never started). */
+  discard(): void;
+}
+
 /** A storage back-end rooted at one account's home; all paths are virtual and absolute. */
 export interface Storage {
   /** Metadata for a path; StorageError('not-found') when missing. */
   stat(path: VirtualPath): Promise<FileStat>;
   /** Entries of a directory, unsorted; StorageError('not-a-directory') for a file. */
   list(path: VirtualPath): Promise<FileStat[]>;
-  /** Stream a file's bytes from an offset. */
-  openRead(path: VirtualPath, options?: ReadOptions): Promise<Readable>;
+  /** Stream a file's bytes from an offset; StorageError('is-a-directory') for a directory. */
+  openRead(path: VirtualPath, options?: ReadOptions): Promise<DownloadSource>;
   /** Open a file for writing. The parent directory must exist. */
   openWrite(path: VirtualPath, options: WriteOptions): Promise<UploadTarget>;
   /** Remove a file (not a directory). */

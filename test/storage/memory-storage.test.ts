@@ -16,7 +16,7 @@ describe('MemoryStorage', () => {
   it('serves an open read from a snapshot taken when it was opened', async () => {
     const storage = new MemoryStorage();
     await writeFile(storage, '/f', 'before');
-    const stream = await storage.openRead(vp('/f'));
+    const { stream } = await storage.openRead(vp('/f'));
     await writeFile(storage, '/f', 'after, and longer');
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);

@@ -25,7 +25,7 @@ export async function writeFile(storage: Storage, path: string, data: Buffer | s
 
 /** Read a whole file (from `start`) through openRead. */
 export async function readFile(storage: Storage, path: string, start?: number): Promise<Buffer> {
-  const stream = await storage.openRead(vp(path), start === undefined ? {} : { start });
+  const { stream } = await storage.openRead(vp(path), start === undefined ? {} : { start });
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -289,7 +289,9 @@ export function runStorageContract(
         assert.equal((await storage.stat(vp('/large.bin'))).size, whole.length);
         const hash = createHash('sha256');
         let chunkCount = 0;
-        for await (const chunk of await storage.openRead(vp('/large.bin'))) {
+        const opened = await storage.openRead(vp('/large.bin'));
+        assert.equal(opened.size, whole.length, 'openRead reports the file size');
+        for await (const chunk of opened.stream) {
           hash.update(chunk as Buffer);
           chunkCount++;
         }
@@ -297,6 +299,9 @@ export function runStorageContract(
         assert.ok(chunkCount > 1, 'a large file is streamed in several chunks');
         const offset = 5_000_001;
         assert.equal(sha256(await readFile(storage, '/large.bin', offset)), sha256(whole.subarray(offset)));
+        const fromOffset = await storage.openRead(vp('/large.bin'), { start: offset });
+        fromOffset.stream.destroy();
+        assert.equal(fromOffset.size, whole.length, 'the size is the whole file, not what is left after the offset');
       });
     });
 
