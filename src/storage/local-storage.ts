@@ -236,16 +236,14 @@ export class LocalStorage implements Storage {
       throw toStorageError(error);
     }
     const visible = names.filter((name) => !name.startsWith(atomicUploadPrefix));
-    const allStats = await lstatAll(resolved.real, visible);
     const entries: FileStat[] = [];
     const symlinks: Promise<FileStat>[] = [];
-    for (let index = 0; index < visible.length; index++) {
-      const stats = allStats[index];
-      if (!stats) continue; // removed while listing
-      const name = visible[index]!;
+    // Each Stats becomes a FileStat at once and dies young: holding 10,000 of them until the end
+    // promoted them out of the young generation and cost a full GC per big listing.
+    await lstatEach(resolved.real, visible, (name, stats) => {
       if (stats.isSymbolicLink()) symlinks.push(this.#describeSymlink(root, path.join(resolved.real, name), name, stats));
       else entries.push(this.#toFileStat(name, stats, typeOf(stats)));
-    }
+    });
     entries.push(...(await Promise.all(symlinks)));
     return entries;
   }
@@ -415,25 +413,27 @@ export class LocalStorage implements Storage {
 const lstatBatchSize = 256;
 
 /**
- * lstat every name of a directory; null where the entry vanished meanwhile. Synchronous calls in
- * small batches, yielding between them: for 10,000 entries ~18 ms instead of ~55 ms through the
- * thread pool (one round trip per entry), while other sessions still get a turn every batch.
+ * lstat every name of a directory and hand each result to `visit`; entries that vanished meanwhile
+ * are skipped. Synchronous calls in small batches, yielding between them: for 10,000 entries
+ * ~18-45 ms (the syscall's own cost) instead of ~55-100 ms through the thread pool (one round trip
+ * per entry, measured with 16-256 in flight), while other sessions still get a turn every batch.
  */
-async function lstatAll(directory: string, names: readonly string[]): Promise<(Stats | null)[]> {
-  const results = new Array<Stats | null>(names.length).fill(null);
+async function lstatEach(directory: string, names: readonly string[], visit: (name: string, stats: Stats) => void): Promise<void> {
   const prefix = directory.endsWith(path.sep) ? directory : directory + path.sep;
   for (let start = 0; start < names.length; start += lstatBatchSize) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const end = Math.min(names.length, start + lstatBatchSize);
     for (let index = start; index < end; index++) {
+      const name = names[index]!;
+      let stats: Stats | undefined;
       try {
-        results[index] = lstatSync(prefix + names[index]!, { throwIfNoEntry: false }) ?? null;
+        stats = lstatSync(prefix + name, { throwIfNoEntry: false });
       } catch {
-        results[index] = null; // unreadable or replaced meanwhile: left out like a vanished entry
+        stats = undefined; // unreadable or replaced meanwhile: left out like a vanished entry
       }
+      if (stats) visit(name, stats);
     }
   }
-  return results;
 }
 
 function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
