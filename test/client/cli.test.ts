@@ -123,6 +123,41 @@ describe('ferry client commands against pyftpdlib', { skip: !isPyftpdlibAvailabl
     assert.match(ls.stdout, /netrc-test\.txt/);
   });
 
+  it('asks for the password on a terminal without echoing it, and refuses to ask without one', async () => {
+    await writeFile(join(server.root, 'prompted.txt'), 'prompted');
+    // A pseudo-terminal as stdin and stderr (where the prompt goes); stdout stays a pipe.
+    const driver = [
+      'import os, pty, select, subprocess, sys, time',
+      'master, slave = pty.openpty()',
+      'child = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=subprocess.PIPE, stderr=slave)',
+      'os.close(slave)',
+      'seen = b""',
+      'deadline = time.time() + 20',
+      'while b"Password for" not in seen and time.time() < deadline:',
+      '    if select.select([master], [], [], 0.2)[0]: seen += os.read(master, 4096)',
+      'os.write(master, b"s3cret pass\\r")',
+      'out, _ = child.communicate(timeout=30)',
+      'while select.select([master], [], [], 0.2)[0]:',
+      '    try: seen += os.read(master, 4096)',
+      '    except OSError: break',
+      'sys.stdout.write(str(child.returncode) + "\\n" + seen.decode("utf8", "replace").replace("\\n", " ") + "\\n" + out.decode())',
+    ].join('\n');
+    const result = await new Promise<string>((resolve, reject) => {
+      execFile('python3', ['-c', driver, process.execPath, ...nodeArguments, entry, 'ls', `ftp://alice@127.0.0.1:${server.port}/`], { cwd: work, env: { ...process.env, HOME: work }, timeout: 60000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+    const [exitCode, terminal, ...listing] = result.split('\n');
+    assert.equal(exitCode, '0', `terminal: ${terminal}`);
+    assert.match(terminal!, /Password for alice@127\.0\.0\.1: /);
+    assert.doesNotMatch(terminal!, /s3cret/, 'the password must not be echoed');
+    assert.match(listing.join('\n'), /prompted\.txt/);
+
+    const noTerminal = await ferry(['ls', `ftp://alice@127.0.0.1:${server.port}/`], work);
+    assert.equal(noTerminal.exitCode, 1);
+    assert.match(noTerminal.stderr, /no password given and stdin is not a terminal/);
+  });
+
   it('exits non-zero with a one-line reason on failure', async () => {
     const missing = await ferry(['get', `${base}/no/such/file.bin`, 'x.bin'], work);
     assert.equal(missing.exitCode, 1);
