@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { open, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -70,10 +71,13 @@ test('sendTo ends early without error when the file shrinks under it', async (t)
   assert.equal(Buffer.concat(chunks).length, 1000);
 });
 
-test('sendTo rejects when the destination fails mid-file, and when the signal aborts', async (t) => {
+const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
+
+test('sendTo rejects when the destination fails mid-file, and when the signal aborts, closing the file', async (t) => {
   const directory = await makeTempDir(t);
   const file = join(directory, 'f');
   await writeFile(file, randomBytes(2_000_000));
+  const descriptorsBefore = process.platform === 'linux' ? openDescriptors() : 0;
 
   const failing = await openDownload(file);
   const { destination } = slowCollector(5);
@@ -87,6 +91,11 @@ test('sendTo rejects when the destination fails mid-file, and when the signal ab
   await delay(10);
   controller.abort();
   await assert.rejects(sending, { name: 'AbortError' });
+
+  const discarded = await openDownload(file);
+  discarded.discard();
+  await delay(50); // discard closes asynchronously
+  if (process.platform === 'linux') assert.equal(openDescriptors(), descriptorsBefore, 'every failed, aborted or discarded download closed its file');
 });
 
 test('a download source is used once: stream after sendTo throws, discard is safe', async (t) => {
