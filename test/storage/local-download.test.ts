@@ -98,6 +98,16 @@ test('sendTo rejects when the destination fails mid-file, and when the signal ab
   if (process.platform === 'linux') assert.equal(openDescriptors(), descriptorsBefore, 'every failed, aborted or discarded download closed its file');
 });
 
+test('sendTo fails when the destination is ended by someone else before the file was sent', async (t) => {
+  const directory = await makeTempDir(t);
+  const file = join(directory, 'f');
+  await writeFile(file, randomBytes(3_000_000));
+  const download = await openDownload(file);
+  const { destination } = slowCollector(5);
+  setTimeout(() => destination.end(), 12);
+  await assert.rejects(download.sendTo(destination, new AbortController().signal), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+});
+
 test('a download source is used once: stream after sendTo throws, discard is safe', async (t) => {
   const directory = await makeTempDir(t);
   const file = join(directory, 'f');
