@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { parseEpsvReplyText, parsePasvReplyText } from '../../src/protocol/data-address.js';
 import { RawFtpConnection } from '../helpers/raw-ftp.js';
 import { startTestServer } from '../helpers/test-server.js';
 
-/** Find a run of free consecutive ports the test can own as a passive range. */
+/**
+ * Find a run of free consecutive ports the test can own as a passive range. Below the kernel's
+ * ephemeral range: a port inside it can be taken at any moment as the local port of another
+ * test's outgoing connection (tests run two files at a time), which made these tests flaky.
+ */
 async function reserveRange(size: number): Promise<{ min: number; max: number }> {
+  const ephemeralMin = await ephemeralRangeStart();
+  const low = 10000;
+  const high = Math.max(low + 1000, ephemeralMin - size - 1);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const min = 30000 + Math.floor(Math.random() * 20000);
+    const min = low + Math.floor(Math.random() * (high - low));
     const servers: Server[] = [];
     try {
       for (let port = min; port < min + size; port++) {
@@ -27,6 +35,16 @@ async function reserveRange(size: number): Promise<{ min: number; max: number }>
     }
   }
   throw new Error('no free port range');
+}
+
+/** First port of the kernel's ephemeral range (Linux), or the IANA default elsewhere. */
+async function ephemeralRangeStart(): Promise<number> {
+  try {
+    const [first] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/);
+    return Number(first) || 49152;
+  } catch {
+    return 49152;
+  }
 }
 
 function pasvPort(text: string): number {
