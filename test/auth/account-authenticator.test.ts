@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -166,29 +167,54 @@ describe('AccountAuthenticator', () => {
 });
 
 describe('AccountAuthenticator verified-credentials cache', () => {
-  it('answers a repeated successful login much faster than the first, and never caches failures', async () => {
+  /** Count scrypt runs (node:crypto creates one SCRYPTREQUEST async resource per run) during `work`. */
+  async function countScryptRuns<T>(work: () => Promise<T>): Promise<{ result: T; runs: number }> {
+    let runs = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'SCRYPTREQUEST') runs++;
+      },
+    });
+    hook.enable();
+    try {
+      return { result: await work(), runs };
+    } finally {
+      hook.disable();
+    }
+  }
+
+  it('answers a repeated successful login without scrypt, and never caches failures', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'ferry-auth-cache-'));
     const authenticator = new AccountAuthenticator({
-      accounts: [{ name: 'cam', password: 'pw' }],
+      accounts: [
+        { name: 'cam', password: 'pw' },
+        { name: 'hashed', passwordHash: await hashPassword('pw2') },
+      ],
       defaultRoot: home,
       anonymous: { enabled: false, root: null, permissions: [] },
     });
     const context = { clientAddress: '192.0.2.1', isSecure: false };
-    const time = async (password: string) => {
-      const started = process.hrtime.bigint();
-      const account = await authenticator.authenticate('cam', password, context);
-      return { account, ns: Number(process.hrtime.bigint() - started) };
-    };
-    const first = await time('pw');
-    assert.ok(first.account);
-    const repeated = await time('pw');
-    assert.ok(repeated.account);
-    assert.ok(repeated.ns * 3 < first.ns, `repeated ${repeated.ns}ns vs first ${first.ns}ns`);
-    const wrongOnce = await time('nope');
-    const wrongAgain = await time('nope');
-    assert.equal(wrongOnce.account, null);
-    assert.equal(wrongAgain.account, null);
-    assert.ok(wrongAgain.ns * 3 > first.ns, 'a repeated failure still pays for scrypt');
+    const login = (user: string, password: string) => countScryptRuns(() => authenticator.authenticate(user, password, context));
+
+    const first = await login('cam', 'pw');
+    assert.ok(first.result);
+    assert.ok(first.runs >= 1, 'the first login verifies with scrypt');
+    const repeated = await login('cam', 'pw');
+    assert.ok(repeated.result);
+    assert.equal(repeated.runs, 0, 'a repeated successful login is answered from the cache');
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const wrong = await login('cam', 'nope');
+      assert.equal(wrong.result, null);
+      assert.equal(wrong.runs, 1, `failure ${attempt + 1} still pays for one scrypt run`);
+      const unknown = await login('nobody', 'pw');
+      assert.equal(unknown.result, null);
+      assert.equal(unknown.runs, 1, 'an unknown user costs the same scrypt run (no enumeration by timing)');
+    }
+
+    assert.equal((await login('hashed', 'pw2')).runs, 1);
+    assert.equal((await login('hashed', 'pw2')).runs, 0);
+    assert.equal((await login('hashed', 'pw')).runs, 1, 'another password of a cached user is verified again');
     await rm(home, { recursive: true, force: true });
   });
 });
