@@ -75,7 +75,7 @@ function digest(text: string): Buffer {
 export class AccountAuthenticator implements Authenticator {
   readonly #accounts = new Map<string, AccountDefinition>();
   readonly #options: AccountAuthenticatorOptions;
-  #dummyHash: Promise<string> | undefined;
+  readonly #dummyHash: Promise<string>;
   /** Keyed digests of credentials that verified; bounded, process-local secret. */
   readonly #verifiedCredentials = new Set<string>();
   readonly #credentialsCacheSecret = randomBytes(32);
@@ -89,6 +89,9 @@ export class AccountAuthenticator implements Authenticator {
       this.#accounts.set(account.name, account);
     }
     this.#options = options;
+    // The stand-in hash for unknown users and plain passwords is made now, so that even the first
+    // such attempt costs one scrypt run like every other (not two).
+    this.#dummyHash = hashPassword(randomBytes(16).toString('base64'));
   }
 
   /** True for anonymous names while anonymous access is enabled (and no real account has that name). */
@@ -183,7 +186,6 @@ export class AccountAuthenticator implements Authenticator {
   async #verifyWithScrypt(definition: AccountDefinition | undefined, password: string): Promise<boolean> {
     if (definition?.passwordHash !== undefined) return verifyPassword(password, definition.passwordHash);
     // Unknown users and plain-password accounts still pay for one scrypt run (timing parity).
-    this.#dummyHash ??= hashPassword(randomBytes(16).toString('base64'));
     const dummyVerification = verifyPassword(password, await this.#dummyHash);
     // Digests make the inputs equal length, which timingSafeEqual requires, without leaking length.
     const isPlainMatch = definition?.password !== undefined && timingSafeEqual(digest(password), digest(definition.password));
