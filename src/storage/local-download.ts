@@ -89,6 +89,9 @@ async function sendFileRange(handle: FileHandle, start: number, end: number, des
     if (!isEnding) throw prematureClose();
   });
   destinationDone.catch(() => undefined); // observed below; a failure before then must not go unhandled
+  // What a read races against: only the destination's failure (it cannot finish before we end it).
+  const destinationFailed = destinationDone.then(neverSettles);
+  destinationFailed.catch(() => undefined);
   let filling = takeBuffer();
   let spare = takeBuffer();
   let isReusable = false;
@@ -96,7 +99,7 @@ async function sendFileRange(handle: FileHandle, start: number, end: number, des
     let position = start;
     let previousWrite: Promise<void> = Promise.resolve();
     while (position < end) {
-      const { bytesRead } = await Promise.race([handle.read(filling, 0, Math.min(filling.length, end - position), position), destinationDone.then(neverSettles)]);
+      const { bytesRead } = await Promise.race([handle.read(filling, 0, Math.min(filling.length, end - position), position), destinationFailed]);
       if (bytesRead === 0) break; // the file shrank meanwhile: send what there is
       position += bytesRead;
       await Promise.race([previousWrite, destinationDone]);
@@ -121,7 +124,6 @@ function writeChunk(destination: Writable, chunk: Buffer): Promise<void> {
   });
 }
 
-/** For the race with a read: the destination cannot finish before we end it (that rejects), so only its failure counts. */
 function neverSettles(): Promise<never> {
   return new Promise(() => undefined);
 }
