@@ -106,6 +106,10 @@ async function storVerify(name, port, src, tls) {
   const remote = `upload/stor-${name}${tls ? '-tls' : ''}.bin`;
   const local = path.join(DATA, remote);
   fs.rmSync(local, { force: true });
+  // Start every upload from the same writeback state: without this, the dirty pages left by the
+  // previous workload (or server) decide the result (one 1 GiB upload measured 280 or 810 MB/s
+  // back to back), so the row ranked servers by their position in the order, not their speed.
+  spawnSync('sync');
   const j = await lc(['stor', ...common(port), '--path', remote, '--src', src.file, ...(tls ? ['--tls'] : [])]);
   if (!j.ok) return { error: j.error };
   const h = await lc(['hashfile', local]);

@@ -9,6 +9,7 @@ import { allPermissions, type Permission } from './permissions.js';
 import { anonymousPermissions, isAnonymousUserName, type AnonymousPolicy } from './anonymous.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { LocalStorage } from '../storage/local-storage.js';
+import type { FileIoMode } from '../storage/inline-file-io.js';
 
 /** Transfer rate caps in bytes per second; 0 means unlimited. */
 export interface BandwidthLimits {
@@ -41,6 +42,8 @@ export interface AccountAuthenticatorOptions {
   readonly anonymous: AnonymousPolicy;
   /** Passed to every account's LocalStorage. */
   readonly atomicUploads?: boolean;
+  /** Passed to every account's LocalStorage (default 'auto'). */
+  readonly fileIo?: FileIoMode;
   /** Told why each failed login failed, for the server log (clients only ever see 530). */
   readonly onFailure?: (failure: LoginFailure) => void;
 }
@@ -205,7 +208,7 @@ export class AccountAuthenticator implements Authenticator {
     return {
       username,
       permissions,
-      storage: new LocalStorage(realHome, { atomicUploads: this.#options.atomicUploads ?? false }),
+      storage: new LocalStorage(realHome, { atomicUploads: this.#options.atomicUploads ?? false, fileIo: this.#options.fileIo ?? 'auto' }),
       isAnonymous,
       ...(bandwidth === undefined ? {} : { bandwidth }),
     };

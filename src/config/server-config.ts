@@ -143,6 +143,13 @@ export const serverConfigSchema = z.strictObject({
       }
     })
     .prefault({}),
+  /**
+   * 'auto': on a local file system, downloads and uploads make their file-system calls inline on the
+   * event loop while those stay fast (a watchdog falls back after a slow one; see
+   * storage/inline-file-io.ts); 'thread-pool': always through libuv's thread pool (for disks that
+   * are slow even when warm, where one blocked call would stall every session).
+   */
+  fileIo: z.enum(['auto', 'thread-pool']).default('auto'),
   uploads: z
     .strictObject({
       /** Write to a hidden temporary name and rename when complete, so readers never see partial files. */

@@ -242,6 +242,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
         permissions: [...this.config.anonymous.permissions],
       },
       atomicUploads: this.config.uploads.atomic,
+      fileIo: this.config.fileIo,
       // The reason (unknown user, missing home, …) goes to the log only; the client always sees 530.
       onFailure: (failure) => this.log.warn({ user: failure.username, reason: failure.reason, err: failure.cause }, 'login refused'),
     });

@@ -3,12 +3,13 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { constants as fsConstants, lstatSync, writev, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstat, fstatSync, lstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, writev, writevSync, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
+import { InlineFileIo, type FileIoMode } from './inline-file-io.js';
 import { LocalDownload } from './local-download.js';
 import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
 
@@ -20,6 +21,11 @@ export interface LocalStorageOptions {
    * uploads always write in place: they exist to extend a partial file.
    */
   atomicUploads?: boolean;
+  /**
+   * 'auto' (default): on a local file system, downloads open and read, and uploads write, with
+   * synchronous calls while they stay fast (see inline-file-io.ts); 'thread-pool': never.
+   */
+  fileIo?: FileIoMode;
 }
 
 /** Prefix of the hidden temporary files of atomic uploads; such names are left out of listings. */
@@ -84,6 +90,7 @@ interface ResolvedPath {
 export class LocalStorage implements Storage {
   readonly #rootInput: string;
   readonly #isAtomic: boolean;
+  readonly #io: InlineFileIo;
   #root: Promise<string> | undefined;
 
   /** Serve the directory `rootRealPath`; nothing outside it is ever read, written or revealed. */
@@ -91,6 +98,7 @@ export class LocalStorage implements Storage {
     if (!path.isAbsolute(rootRealPath)) throw new TypeError('LocalStorage root must be an absolute path');
     this.#rootInput = rootRealPath;
     this.#isAtomic = options.atomicUploads ?? false;
+    this.#io = new InlineFileIo(options.fileIo ?? 'auto', rootRealPath);
   }
 
   /** The root, realpath'd once so containment compares like with like even if the caller passed a symlinked path. */
@@ -264,24 +272,55 @@ export class LocalStorage implements Storage {
   async openRead(virtualPath: VirtualPath, options: ReadOptions = {}): Promise<DownloadSource> {
     const start = options.start ?? 0;
     if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('start must be a non-negative integer');
+    if (this.#io.isAllowed) {
+      const opened = this.#openForReadInline(await this.#rootReal(), this.#segmentsOf(virtualPath));
+      if (opened) return new LocalDownload(opened.fd, start, opened.size, this.#io);
+    }
     const resolved = await this.#resolve(virtualPath);
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(resolved.real, fsConstants.O_RDONLY | noFollow);
+      fd = await new Promise<number>((resolve, reject) =>
+        openDescriptor(resolved.real, fsConstants.O_RDONLY | noFollow, (error, opened) => (error ? reject(error) : resolve(opened))),
+      );
     } catch (error) {
       throw toStorageError(error);
     }
     let size: number;
     try {
-      const stats = await handle.stat();
+      const stats = await new Promise<Stats>((resolve, reject) => fstat(fd, (error, result) => (error ? reject(error) : resolve(result))));
       if (stats.isDirectory()) throw storageError('is-a-directory');
       if (!stats.isFile()) throw storageError('permission-denied'); // FIFOs and devices would block or never end
       size = stats.size;
     } catch (error) {
-      await handle.close().catch(() => undefined);
+      closeDescriptor(fd, () => undefined);
       throw toStorageError(error);
     }
-    return new LocalDownload(handle, start, size);
+    return new LocalDownload(fd, start, size, this.#io);
+  }
+
+  /**
+   * The common case of openRead without the thread pool: realpath, contained, a regular file.
+   * Anything else (a missing file, an escaping link, a directory, any error) returns null and the
+   * asynchronous path decides, so both paths give the same answers.
+   */
+  #openForReadInline(root: string, segments: readonly string[]): { fd: number; size: number } | null {
+    const io = this.#io;
+    let fd: number;
+    try {
+      const real = io.run(() => realpathSync(path.join(root, ...segments)));
+      if (!this.#isInside(root, real)) return null;
+      fd = io.run(() => openSync(real, fsConstants.O_RDONLY | noFollow));
+    } catch {
+      return null;
+    }
+    try {
+      const stats = io.run(() => fstatSync(fd));
+      if (stats.isFile()) return { fd, size: stats.size };
+    } catch {
+      // fall through: the asynchronous path reports it
+    }
+    closeSync(fd);
+    return null;
   }
 
   /**
@@ -314,7 +353,7 @@ export class LocalStorage implements Storage {
       } catch (error) {
         throw toStorageError(error);
       }
-      return { stream: new FileUploadStream(handle, 0, false, { temporary, target: resolved.real, isExclusive }) };
+      return { stream: new FileUploadStream(handle, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }) };
     }
 
     let flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | exclusiveFlag | noFollow;
@@ -338,7 +377,7 @@ export class LocalStorage implements Storage {
       await handle.close().catch(() => undefined);
       throw toStorageError(error);
     }
-    return { stream: new FileUploadStream(handle, position, mode === 'append', null) };
+    return { stream: new FileUploadStream(handle, this.#io, position, mode === 'append', null) };
   }
 
   /** Remove a file (or a symlink itself, never its target); is-a-directory for a directory. */
@@ -463,6 +502,7 @@ const uploadWriteBytes = 1024 * 1024;
  */
 class FileUploadStream extends Writable {
   readonly #handle: FileHandle;
+  readonly #io: InlineFileIo;
   readonly #isAppend: boolean;
   readonly #commit: AtomicCommit | null;
   #position: number;
@@ -476,10 +516,11 @@ class FileUploadStream extends Writable {
   #held: Buffer[] = [];
   #heldBytes = 0;
 
-  constructor(handle: FileHandle, position: number, isAppend: boolean, commit: AtomicCommit | null) {
+  constructor(handle: FileHandle, io: InlineFileIo, position: number, isAppend: boolean, commit: AtomicCommit | null) {
     // Chunks queue here while a write is in flight; beyond this the socket is paused (backpressure).
     super({ highWaterMark: uploadWriteBytes });
     this.#handle = handle;
+    this.#io = io;
     this.#position = position;
     this.#isAppend = isAppend;
     this.#commit = commit;
@@ -496,10 +537,20 @@ class FileUploadStream extends Writable {
     }
   }
 
-  /** One writev(2) on the descriptor; the callback API costs less per call than FileHandle.writev's promise. */
+  /**
+   * One writev(2) on the descriptor: inline while the policy allows (see inline-file-io.ts), else
+   * through the thread pool with the callback API (cheaper per call than FileHandle.writev's promise).
+   */
   #writev(buffers: Buffer[]): Promise<number> {
     // With O_APPEND the kernel ignores the position; null writes at the current offset.
     const position = this.#isAppend ? null : this.#position;
+    if (this.#io.isAllowed) {
+      try {
+        return Promise.resolve(this.#io.run(() => writevSync(this.#handle.fd, buffers, position ?? undefined)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return new Promise((resolve, reject) => {
       writev(this.#handle.fd, buffers, position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)));
     });

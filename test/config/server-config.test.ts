@@ -69,6 +69,7 @@ describe('server config defaults', () => {
       minVersion: 'TLSv1.2',
     });
     assert.deepEqual(config.uploads, { atomic: false });
+    assert.equal(config.fileIo, 'auto');
     assert.deepEqual(config.log, { level: 'info', format: 'auto' });
   });
 
@@ -143,6 +144,7 @@ describe('server config errors', () => {
     ['an unknown permission', { anonymous: { permissions: ['list', 'exec'] } }, 'anonymous.permissions[1]: expected one of'],
     ['an account without a name', { users: [{ password: 'x' }] }, 'users[0].name: required, expected a string'],
     ['a certificate without a key', { tls: { certFile: '/etc/cert.pem' } }, 'tls.keyFile: needed together with certFile'],
+    ['an unknown file I/O mode', { fileIo: 'sometimes' }, 'fileIo: expected one of "auto", "thread-pool", got "sometimes"'],
     ['an old TLS version', { tls: { minVersion: 'TLSv1' } }, 'tls.minVersion: expected one of "TLSv1.2", "TLSv1.3", got "TLSv1"'],
     ['a login delay cap below the base delay', { limits: { loginFailureDelayMs: 5000, maxLoginFailureDelayMs: 100 } }, 'limits.maxLoginFailureDelayMs: maxLoginFailureDelayMs must not be below loginFailureDelayMs'],
     ['a zero timeout', { limits: { idleTimeoutMs: 0 } }, 'limits.idleTimeoutMs: must be at least 1, got 0'],

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isRootOnLocalFileSystem } from '../../src/storage/inline-file-io.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import type { VirtualPath } from '../../src/protocol/virtual-path.js';
@@ -19,7 +20,14 @@ async function makeTemporaryDirectory(): Promise<string> {
 
 runStorageContract('LocalStorage', async () => {
   const root = await makeTemporaryDirectory();
-  return { storage: new LocalStorage(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+  const storage = new LocalStorage(root);
+  await isRootOnLocalFileSystem(root); // the default 'auto' reads and writes inline once statfs answered
+  return { storage, cleanup: () => rm(root, { recursive: true, force: true }) };
+});
+
+runStorageContract('LocalStorage through the thread pool', async () => {
+  const root = await makeTemporaryDirectory();
+  return { storage: new LocalStorage(root, { fileIo: 'thread-pool' }), cleanup: () => rm(root, { recursive: true, force: true }) };
 });
 
 runStorageContract(

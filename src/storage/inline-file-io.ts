@@ -1,0 +1,139 @@
+/**
+ * When LocalStorage may make a file-system call synchronously on the event loop instead of sending
+ * it through libuv's thread pool.
+ *
+ * Why: on the benchmark VM (2 vCPUs) every thread-pool round trip costs a futex wake-up and two
+ * context switches, and the copy between the page cache and a buffer then runs on the other CPU
+ * than the socket side; together that was over a third of the server's CPU per 1 MiB download
+ * (bench `files`: realpath, open, fstat, 4 reads, close = 8 round trips per file). Done inline, the
+ * same download cost ~0.85-1.3 ms of server CPU instead of ~1.5-2.3 ms. nginx makes the same
+ * choice (blocking file reads in its event loop unless `aio threads` is set), and vsftpd blocks in
+ * each session's own process.
+ *
+ * The risk is a call that blocks: a cold disk, dirty-page throttling of writes, a network file
+ * system. Two guards bound it:
+ * - inline calls are used only under a root on a file system known to be local (statfs type, asked
+ *   once per root; NFS, SMB, FUSE and anything unknown always use the thread pool);
+ * - a watchdog: an inline call slower than `slowInlineCallMs` suspends inline calls for every
+ *   session, for a period that doubles while calls keep being slow. The event loop therefore
+ *   stalls at most once per period, for one call.
+ */
+import { statfs } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** 'auto': inline on local file systems, guarded by the watchdog; 'thread-pool': never inline. */
+export type FileIoMode = 'auto' | 'thread-pool';
+
+/**
+ * An inline call slower than this means something blocks it: a page-cache hit takes microseconds,
+ * dirty-page throttling or a hung network mount hundreds of milliseconds. Wall time also counts
+ * scheduling delay, which reached 5 ms on a loaded 2-vCPU machine (100 busy client threads), so the
+ * bar sits well above that; a single disk seek (≤ ~15 ms) stays under it, as in nginx's design.
+ */
+export const slowInlineCallMs = 25;
+/** First suspension after a slow call; doubled for each further slow call, up to the maximum. */
+const firstSuspensionMs = 10_000;
+const maxSuspensionMs = 160_000;
+
+/** statfs(2) f_type of the file systems where a page-cache miss is a local disk read, not a network wait. */
+const localFileSystemTypes: ReadonlySet<number> = new Set([
+  0xef53, // ext2/3/4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0x858458f6, // ramfs
+  0xf2f52010, // f2fs
+  0x2fc12fc1, // zfs
+  0x794c7630, // overlayfs (containers)
+  0x3153464a, // jfs
+  0x52654973, // reiserfs
+]);
+
+/** The process-wide watchdog: one slow disk slows every session, so one suspension covers all. */
+class InlineCallWatchdog {
+  #suspendedUntil = 0;
+  #consecutiveSlowCalls = 0;
+
+  get isSuspended(): boolean {
+    return performance.now() < this.#suspendedUntil;
+  }
+
+  record(durationMs: number): void {
+    if (durationMs <= slowInlineCallMs) {
+      this.#consecutiveSlowCalls = 0;
+      return;
+    }
+    this.#consecutiveSlowCalls++;
+    const suspensionMs = Math.min(maxSuspensionMs, firstSuspensionMs * 2 ** (this.#consecutiveSlowCalls - 1));
+    this.#suspendedUntil = performance.now() + suspensionMs;
+  }
+
+  /** For tests: forget every slow call. */
+  reset(): void {
+    this.#suspendedUntil = 0;
+    this.#consecutiveSlowCalls = 0;
+  }
+}
+
+const watchdog = new InlineCallWatchdog();
+/** Per real root path: whether its file system is local (a promise while statfs runs). */
+const rootIsLocal = new Map<string, boolean | Promise<boolean>>();
+
+/** Whether the file system holding `realRoot` is a known local one; asked once per root. */
+function isLocalFileSystem(realRoot: string): boolean | Promise<boolean> {
+  const known = rootIsLocal.get(realRoot);
+  if (known !== undefined) return known;
+  const asking = new Promise<boolean>((resolve) => {
+    statfs(realRoot, (error, stats) => resolve(!error && localFileSystemTypes.has(stats.type)));
+  }).then((isLocal) => {
+    rootIsLocal.set(realRoot, isLocal);
+    return isLocal;
+  });
+  rootIsLocal.set(realRoot, asking);
+  return asking;
+}
+
+/** One storage root's view of the policy. */
+export class InlineFileIo {
+  constructor(
+    private readonly mode: FileIoMode,
+    private readonly realRoot: string,
+  ) {
+    if (mode === 'auto') void isLocalFileSystem(realRoot);
+  }
+
+  /** True when a call may run inline right now (checked per call: the watchdog can change it). */
+  get isAllowed(): boolean {
+    return this.mode === 'auto' && rootIsLocal.get(this.realRoot) === true && !watchdog.isSuspended;
+  }
+
+  /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */
+  run<T>(call: () => T): T {
+    const startedAt = performance.now();
+    try {
+      return call();
+    } finally {
+      watchdog.record(performance.now() - startedAt);
+    }
+  }
+}
+
+/** For tests: whether the watchdog currently keeps every call in the thread pool. */
+export function isInlineFileIoSuspended(): boolean {
+  return watchdog.isSuspended;
+}
+
+/** For tests: report a call that took `durationMs`, as a slow disk would. */
+export function recordInlineCallForTest(durationMs: number): void {
+  watchdog.record(durationMs);
+}
+
+/** For tests: forget every slow call. */
+export function resetInlineFileIoWatchdog(): void {
+  watchdog.reset();
+}
+
+/** For tests: the statfs verdict for a root once known, after waiting for it. */
+export async function isRootOnLocalFileSystem(realRoot: string): Promise<boolean> {
+  return isLocalFileSystem(realRoot);
+}

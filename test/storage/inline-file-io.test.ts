@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { afterEach, test } from 'node:test';
+import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
+import {
+  isInlineFileIoSuspended,
+  isRootOnLocalFileSystem,
+  recordInlineCallForTest,
+  resetInlineFileIoWatchdog,
+  slowInlineCallMs,
+  type FileIoMode,
+} from '../../src/storage/inline-file-io.js';
+import { LocalStorage } from '../../src/storage/local-storage.js';
+import { sha256 } from '../helpers/checksum.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+afterEach(() => resetInlineFileIoWatchdog());
+
+/** Count the file-system requests sent to libuv's thread pool while `work` runs. */
+async function countThreadPoolRequests<T>(work: () => Promise<T>): Promise<{ result: T; requests: number }> {
+  let requests = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'FSREQCALLBACK' || type === 'FSREQPROMISE') requests++;
+    },
+  });
+  hook.enable();
+  try {
+    const result = await work();
+    return { result, requests };
+  } finally {
+    hook.disable();
+  }
+}
+
+async function download(storage: LocalStorage, name: string): Promise<Buffer> {
+  const source = await storage.openRead(normalizeVirtualPath(`/${name}`));
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  // Copied: sendTo reuses a buffer once the destination took it, and a PassThrough hands on the same object.
+  sink.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+  assert.ok(source.sendTo, 'local downloads offer sendTo');
+  await source.sendTo(sink, new AbortController().signal);
+  return Buffer.concat(chunks);
+}
+
+/** A storage over a directory holding `payload` as "f", with the statfs verdict already in. */
+async function storageWithFile(t: Parameters<typeof makeTempDir>[0], mode: FileIoMode, payload: Buffer) {
+  const directory = await makeTempDir(t);
+  await writeFile(join(directory, 'f'), payload);
+  const storage = new LocalStorage(directory, { fileIo: mode });
+  assert.equal(await isRootOnLocalFileSystem(directory), true, 'the test directory is on a local file system');
+  await download(storage, 'f'); // first use also realpaths the root once
+  return { directory, storage };
+}
+
+test('a directory on a local file system counts as local; procfs does not', async (t) => {
+  assert.equal(await isRootOnLocalFileSystem(await makeTempDir(t)), true);
+  assert.equal(await isRootOnLocalFileSystem('/proc'), false);
+});
+
+test("with fileIo 'auto' a download opens, stats and reads without one thread-pool round trip", async (t) => {
+  const payload = randomBytes(1_300_000);
+  const { storage } = await storageWithFile(t, 'auto', payload);
+  const { result, requests } = await countThreadPoolRequests(() => download(storage, 'f'));
+  assert.equal(sha256(result), sha256(payload));
+  assert.equal(requests, 0);
+});
+
+test("with fileIo 'thread-pool' the same download goes through the thread pool", async (t) => {
+  const payload = randomBytes(1_300_000);
+  const { storage } = await storageWithFile(t, 'thread-pool', payload);
+  const { result, requests } = await countThreadPoolRequests(() => download(storage, 'f'));
+  assert.equal(sha256(result), sha256(payload));
+  assert.ok(requests >= 4, `open, fstat, reads and close: ${requests} requests`);
+});
+
+/** Write `payload` in 64 KiB chunks (as a socket delivers it) and count thread-pool requests for the writes alone. */
+async function countUploadWrites(stream: Writable, payload: Buffer): Promise<number> {
+  const { requests } = await countThreadPoolRequests(async () => {
+    for (let offset = 0; offset < payload.length; offset += 65536) {
+      await new Promise<void>((resolve, reject) => stream.write(payload.subarray(offset, offset + 65536), (error) => (error ? reject(error) : resolve())));
+    }
+  });
+  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return requests;
+}
+
+for (const [mode, expectsThreadPool] of [
+  ['auto', false],
+  ['thread-pool', true],
+] as const) {
+  test(`with fileIo '${mode}' upload writes ${expectsThreadPool ? 'go through the thread pool' : 'are made inline'}, and the file is complete`, async (t) => {
+    const payload = randomBytes(3 * 1024 * 1024 + 12345);
+    const { directory, storage } = await storageWithFile(t, mode, Buffer.alloc(0));
+    const target = await storage.openWrite(normalizeVirtualPath('/up'), { mode: 'truncate' });
+    const requests = await countUploadWrites(target.stream, payload);
+    assert.equal(requests > 0, expectsThreadPool, `${requests} thread-pool requests while writing`);
+    assert.equal(sha256(await readFile(join(directory, 'up'))), sha256(payload));
+  });
+}
+
+test('one slow inline call moves every storage to the thread pool until the watchdog resets', async (t) => {
+  const payload = randomBytes(700_000);
+  const { storage } = await storageWithFile(t, 'auto', payload);
+  recordInlineCallForTest(slowInlineCallMs / 2);
+  assert.equal(isInlineFileIoSuspended(), false, 'a call under the bar changes nothing');
+  recordInlineCallForTest(slowInlineCallMs + 1);
+  assert.equal(isInlineFileIoSuspended(), true);
+  const suspended = await countThreadPoolRequests(() => download(storage, 'f'));
+  assert.equal(sha256(suspended.result), sha256(payload));
+  assert.ok(suspended.requests > 0, 'while suspended, calls go through the thread pool');
+  resetInlineFileIoWatchdog();
+  const resumed = await countThreadPoolRequests(() => download(storage, 'f'));
+  assert.equal(resumed.requests, 0);
+});
