@@ -7,7 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InlineFileIo, isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
-import { LocalDownload } from '../../src/storage/local-download.js';
+import { LocalDownload, pooledBufferCount, trimBufferPool } from '../../src/storage/local-download.js';
 import { sha256 } from '../helpers/checksum.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -130,3 +130,28 @@ for (const mode of ['auto', 'thread-pool'] as FileIoMode[]) {
     });
   });
 }
+
+test('the buffer pool keeps buffers used within an interval and releases those idle for a whole one', async (t) => {
+  const directory = await makeTempDir(t);
+  const file = join(directory, 'f');
+  await writeFile(file, randomBytes(1_000_000));
+  const downloadOnce = async (): Promise<void> => {
+    const fd = openSync(file, 'r');
+    const download = new LocalDownload(fd, 0, fstatSync(fd).size, new InlineFileIo('thread-pool', directory));
+    const sink = new PassThrough();
+    sink.resume();
+    await download.sendTo(sink, new AbortController().signal);
+  };
+  await Promise.all([downloadOnce(), downloadOnce(), downloadOnce()]);
+  assert.ok(pooledBufferCount() >= 6, 'three concurrent downloads leave their two buffers each');
+  trimBufferPool();
+  trimBufferPool(); // nothing was taken during this "interval"
+  assert.equal(pooledBufferCount(), 0);
+
+  await downloadOnce(); // allocates two and returns them
+  await downloadOnce(); // takes both back within the interval
+  trimBufferPool();
+  assert.equal(pooledBufferCount(), 2, 'buffers in use during the interval stay');
+  trimBufferPool();
+  assert.equal(pooledBufferCount(), 0, 'then go once idle for a whole interval');
+});
