@@ -307,7 +307,9 @@ export class LocalStorage implements Storage {
     const io = this.#io;
     let fd: number;
     try {
-      const real = io.run(() => realpathSync(path.join(root, ...segments)));
+      // .native: glibc's realpath(3), ~10 µs here against ~20 µs for the JavaScript one (which
+      // lstats each component and builds a Stats for it); the async path's realpath is native too.
+      const real = io.run(() => realpathSync.native(path.join(root, ...segments)));
       if (!this.#isInside(root, real)) return null;
       fd = io.run(() => openSync(real, fsConstants.O_RDONLY | noFollow));
     } catch {
