@@ -1,7 +1,9 @@
 /**
  * RETR/STOR/APPE/STOU byte moving: storage ↔ data socket through `await pipeline(...)` under the
  * transfer's AbortSignal, with TYPE A conversion when asked. 226 is sent by the TransferRunner only
- * after `pipeline` resolved, i.e. after the file was completely written (or sent).
+ * after `pipeline` resolved, i.e. after the file was completely written (or sent). Plain binary
+ * transfers of local files take the storage's fast paths instead (DownloadSource.sendTo, and
+ * UploadReceiver with UploadTarget.writeNow), with the same completion and failure semantics.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +14,7 @@ import type { WriteOptions } from '../storage/storage.js';
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import type { TransferOutcome } from './data/transfer.js';
+import { offersWriteNow, UploadReceiver } from './data/upload-receiver.js';
 import { CommandError } from './errors.js';
 
 /** Transforms between storage and socket: TYPE A conversion and the bandwidth cap, as configured. */
@@ -92,14 +95,19 @@ export async function receiveFile(
     ...(options.isExclusive ? { isExclusive: true } : {}),
   };
   const target = await account.storage.openWrite(path, writeOptions);
+  const stages = middleStages(context, 'upload');
+  // Plain binary upload to a storage that writes inline: read the socket into a recycled buffer.
+  const receiver = stages.length === 0 && offersWriteNow(target) ? new UploadReceiver(target) : null;
   let isTargetHandedOver = false;
   try {
     const outcome = await context.transfers.run({
       openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
       ...(options.completionText ? { completionText: options.completionText } : {}),
-      move: async (socket, signal) => {
+      ...(receiver ? { readInto: receiver.onread } : {}),
+      move: async (socket, signal, readsInto) => {
         isTargetHandedOver = true;
-        await pipeThrough(socket, middleStages(context, 'upload'), target.stream, signal);
+        if (receiver && readsInto) await receiver.receive(socket, signal);
+        else await pipeThrough(socket, stages, target.stream, signal);
         return socket.bytesRead;
       },
     });

@@ -19,54 +19,10 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { InlineFileIo } from './inline-file-io.js';
 import type { DownloadSource } from './storage.js';
+import { returnTransferBuffers, takeTransferBuffer, transferBufferBytes } from './transfer-buffer-pool.js';
 
 /** Size of each read, on both paths. */
-const chunkBytes = 256 * 1024;
-/**
- * Free buffers kept for reuse, 2 per concurrent download. The pool must cover the concurrency: with
- * room for 64 and 100 sessions downloading 1 MiB files (bench `files`), most buffers were new
- * allocations whose pages fault and are zeroed on first use: 418-606 files/s at 1.75-2.93 ms of
- * server CPU each, against 662-912 files/s at 0.97-1.73 ms with room for 512.
- */
-const maxPooledBuffers = 512;
-/** Buffers the pool held through a whole interval unused are released (memory goes back after a burst). */
-const poolTrimIntervalMs = 10_000;
-const pool: Buffer[] = [];
-/** The fewest buffers the pool held since the last trim: that many were not needed. */
-let fewestPooledSinceTrim = 0;
-let trimTimer: NodeJS.Timeout | null = null;
-
-function takeBuffer(): Buffer {
-  const buffer = pool.pop() ?? Buffer.allocUnsafeSlow(chunkBytes);
-  fewestPooledSinceTrim = Math.min(fewestPooledSinceTrim, pool.length);
-  return buffer;
-}
-
-function returnBuffers(...buffers: Buffer[]): void {
-  for (const buffer of buffers) if (pool.length < maxPooledBuffers) pool.push(buffer);
-  if (trimTimer === null) {
-    fewestPooledSinceTrim = pool.length;
-    trimTimer = setTimeout(trimBufferPool, poolTrimIntervalMs);
-    trimTimer.unref();
-  }
-}
-
-/** Release the buffers that went unused for a whole interval; runs every interval while any are pooled. */
-export function trimBufferPool(): void {
-  if (trimTimer !== null) clearTimeout(trimTimer);
-  trimTimer = null;
-  pool.splice(0, fewestPooledSinceTrim);
-  fewestPooledSinceTrim = pool.length;
-  if (pool.length > 0) {
-    trimTimer = setTimeout(trimBufferPool, poolTrimIntervalMs);
-    trimTimer.unref();
-  }
-}
-
-/** How many free buffers the pool holds (for tests). */
-export function pooledBufferCount(): number {
-  return pool.length;
-}
+const chunkBytes = transferBufferBytes;
 
 /**
  * An open file and the size fstat gave for it. Reading stops at that size: no extra read(2) to
@@ -140,8 +96,8 @@ async function sendFileRange(fd: number, io: InlineFileIo, start: number, end: n
   // What a read races against: only the destination's failure (it cannot finish before we end it).
   const destinationFailed = destinationDone.then(neverSettles);
   destinationFailed.catch(() => undefined);
-  let filling = takeBuffer();
-  let spare = takeBuffer();
+  let filling = takeTransferBuffer();
+  let spare = takeTransferBuffer();
   let isReusable = false;
   try {
     let position = start;
@@ -165,7 +121,7 @@ async function sendFileRange(fd: number, io: InlineFileIo, start: number, end: n
     // Only now is neither buffer referenced by a pending write.
     isReusable = true;
   } finally {
-    if (isReusable) returnBuffers(filling, spare);
+    if (isReusable) returnTransferBuffers(filling, spare);
   }
 }
 

@@ -80,6 +80,13 @@ export interface WriteOptions {
  */
 export interface UploadTarget {
   readonly stream: Writable;
+  /**
+   * Optional fast path for a writer that reuses its buffer: either write all of `data` before
+   * returning and answer true, or write nothing and answer false (the writer then gives `stream` a
+   * copy). Bytes stay in order: once the stream holds data, this answers false until it drained.
+   * Throws a StorageError when the write fails (no space, …).
+   */
+  writeNow?(data: Uint8Array): boolean;
 }
 
 /**

@@ -7,7 +7,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InlineFileIo, isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
-import { LocalDownload, pooledBufferCount, trimBufferPool } from '../../src/storage/local-download.js';
+import { LocalDownload } from '../../src/storage/local-download.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
 import { sha256 } from '../helpers/checksum.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

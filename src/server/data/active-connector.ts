@@ -3,7 +3,7 @@
  * the control port minus one (20 for 21). When that port cannot be bound the connection is made
  * from an ephemeral port instead; the server says so once at startup (see ftp-server.ts).
  */
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import type { DataAddress } from '../../protocol/data-address.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface ActiveConnectOptions {
   /** Local port to connect from; 0 for an ephemeral port. */
   readonly localPort: number;
   readonly connectTimeoutMs: number;
+  /** Read into these buffers instead of emitting 'data'; the socket then starts paused. */
+  readonly onread?: OnReadOpts;
 }
 
 /** Connect to the client's data address; CommandError(425) on failure or timeout. */
@@ -43,7 +45,10 @@ function attemptConnect(target: DataAddress, options: ActiveConnectOptions, loca
       localAddress: options.localAddress,
       ...(localPort > 0 ? { localPort } : {}),
       noDelay: true,
+      ...(options.onread ? { onread: options.onread } : {}),
     });
+    // A socket reading into buffers starts reading at connect; its receiver resumes it when ready.
+    if (options.onread) socket.pause();
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new CommandError(ReplyCode.CannotOpenDataConnection, 'Data connection timed out.'));

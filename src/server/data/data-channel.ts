@@ -4,13 +4,14 @@
  * and `close()` releases ports and sockets when the session ends. This is the TLS wrap point:
  * `secureDataSocket` (set by FTPS when PROT P is active) is applied to every opened socket.
  */
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import type { DataAddress } from '../../protocol/data-address.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
 import { connectActive } from './active-connector.js';
 import { PassiveListener } from './passive-listener.js';
 import type { PassivePortPool } from './passive-port-pool.js';
+import { readAcceptedSocketInto } from './socket-read-into.js';
 
 /** What the channel needs to know about its session and the server's policy. */
 export interface DataChannelOptions {
@@ -31,6 +32,12 @@ export interface DataChannelOptions {
 export type DataSocketSecurer = (socket: Socket, signal: AbortSignal) => Promise<Socket>;
 
 type Preparation = { mode: 'passive'; listener: PassiveListener } | { mode: 'active'; target: DataAddress };
+
+/** An opened data connection; `readsInto` says whether the socket reads into the `onread` buffers asked for. */
+export interface OpenedDataSocket {
+  readonly socket: Socket;
+  readonly readsInto: boolean;
+}
 
 /** One session's data-connection state machine. */
 export class DataChannel {
@@ -88,8 +95,9 @@ export class DataChannel {
   /**
    * Open the prepared data connection (425 when none was prepared or it cannot be made).
    * The preparation is consumed: every transfer needs a new PASV/PORT, as in RFC 959.
+   * With `readInto`, a plain (not TLS) socket is made to read into those buffers, and starts paused.
    */
-  async open(signal: AbortSignal): Promise<Socket> {
+  async open(signal: AbortSignal, readInto?: OnReadOpts): Promise<OpenedDataSocket> {
     const preparation = this.preparation;
     this.preparation = null;
     if (!preparation) throw new CommandError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
@@ -97,6 +105,8 @@ export class DataChannel {
       if (preparation.mode === 'passive') preparation.listener.close();
     };
     signal.addEventListener('abort', abort, { once: true });
+    // TLS reads through its own layer; only a plain socket can read into our buffers.
+    const onread = this.secureDataSocket ? undefined : readInto;
     try {
       let socket =
         preparation.mode === 'passive'
@@ -105,7 +115,14 @@ export class DataChannel {
               localAddress: this.options.localAddress,
               localPort: this.options.activeDataPort,
               connectTimeoutMs: this.options.activeConnectTimeoutMs,
+              ...(onread ? { onread } : {}),
             });
+      let readsInto = onread !== undefined && preparation.mode === 'active';
+      if (onread && preparation.mode === 'passive') {
+        const adopted = readAcceptedSocketInto(socket, onread);
+        if (adopted) socket = adopted;
+        readsInto = adopted !== null;
+      }
       if (signal.aborted) {
         socket.destroy();
         throw new CommandError(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
@@ -115,7 +132,7 @@ export class DataChannel {
         socket = await this.secureDataSocket(socket, signal);
       }
       this.openSocket = socket;
-      return socket;
+      return { socket, readsInto };
     } finally {
       signal.removeEventListener('abort', abort);
       if (preparation.mode === 'passive') preparation.listener.close();

@@ -3,7 +3,7 @@
  * AbortSignal, and only then reply 226 (ARCHITECTURE.md convention 8). ABOR, a vanished client,
  * a stalled connection and storage failures each end in their own reply (426/425/451/452/55x).
  */
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { StorageError } from '../../storage/storage.js';
 import { CommandError, replyForError } from '../errors.js';
@@ -15,11 +15,14 @@ export interface TransferSpec {
   readonly openingText: string;
   /** Text of the 226 reply. */
   readonly completionText?: string;
+  /** For uploads into recycled buffers: the socket reads into these when it can (see data-channel.ts). */
+  readonly readInto?: OnReadOpts;
   /**
    * Move the bytes between the data socket and storage; resolve with the byte count only when the
-   * destination has everything (for uploads: the file is written and closed).
+   * destination has everything (for uploads: the file is written and closed). `readsInto` tells
+   * whether the socket reads into `readInto`'s buffers (else it is an ordinary stream).
    */
-  move(dataSocket: Socket, signal: AbortSignal): Promise<number>;
+  move(dataSocket: Socket, signal: AbortSignal, readsInto: boolean): Promise<number>;
 }
 
 /** How a transfer ended. */
@@ -125,8 +128,9 @@ export class TransferRunner {
     }
     reply(ReplyCode.FileStatusOk, spec.openingText);
     let socket: Socket;
+    let readsInto: boolean;
     try {
-      socket = await this.options.channel.open(signal);
+      ({ socket, readsInto } = await this.options.channel.open(signal, spec.readInto));
     } catch (error) {
       if (signal.aborted) {
         reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
@@ -145,7 +149,7 @@ export class TransferRunner {
     });
     socket.setTimeout(this.options.dataStallTimeoutMs, () => socket.destroy(new DataStallError('data connection stalled')));
     try {
-      const bytes = await spec.move(socket, signal);
+      const bytes = await spec.move(socket, signal, readsInto);
       reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
       return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
     } catch (error) {

@@ -1,0 +1,107 @@
+/**
+ * An upload read straight from the data socket into one recycled buffer, each filled buffer
+ * written to storage with UploadTarget.writeNow (inline, so the buffer is free again at once).
+ * When the storage answers "not now", the filled stretch is copied into its stream instead, and
+ * the socket pauses until that stream drains: the same ordering and backpressure as `pipeline`.
+ *
+ * Why not `pipeline(socket, target.stream)`: see socket-read-into.ts; measured on a 1 GiB STOR.
+ * Completion: resolves once the socket ended (the client's EOF ends the file, RFC 959 stream
+ * mode), every byte was written and the target stream finished (file closed, atomic upload
+ * renamed). Rejects with the socket's, the storage's or the signal's error; the target stream is
+ * then destroyed, so the storage's partial-file policy applies.
+ */
+import type { OnReadOpts, Socket } from 'node:net';
+import { finished } from 'node:stream/promises';
+import type { UploadTarget } from '../../storage/storage.js';
+import { returnTransferBuffers, takeTransferBuffer } from '../../storage/transfer-buffer-pool.js';
+
+/** An upload target that offers the inline fast path. */
+export type InlineUploadTarget = UploadTarget & Required<Pick<UploadTarget, 'writeNow'>>;
+
+/** Whether a target can be received into recycled buffers. */
+export function offersWriteNow(target: UploadTarget): target is InlineUploadTarget {
+  return typeof target.writeNow === 'function';
+}
+
+/** Receives one upload; `onread` must be given to the data socket when it is created. */
+export class UploadReceiver {
+  readonly onread: OnReadOpts;
+  /** Taken when the socket first asks for it, returned when the transfer ends. */
+  #buffer: Buffer | null = null;
+  #isReleased = false;
+  #filled = 0;
+  #socket: Socket | null = null;
+  #failure: Error | null = null;
+
+  constructor(private readonly target: InlineUploadTarget) {
+    this.onread = {
+      buffer: () => this.#currentBuffer().subarray(this.#filled),
+      callback: (bytes) => this.#onBytes(bytes),
+    };
+  }
+
+  /** Move the socket's bytes into the target until the socket ends; see the module comment. */
+  async receive(socket: Socket, signal: AbortSignal): Promise<void> {
+    this.#socket = socket;
+    try {
+      if (this.#failure) throw this.#failure;
+      socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
+      await finished(socket, { writable: false, signal });
+      if (this.#failure) throw this.#failure;
+      this.#flush();
+      if (this.#failure) throw this.#failure;
+      this.target.stream.end();
+      await finished(this.target.stream, { readable: false, signal });
+    } catch (error) {
+      // Bytes that arrived before a lost connection belong in the partial file (REST resume), as
+      // with pipeline; the storage's policy then decides whether that file stays.
+      if (this.#failure === null) this.#flush();
+      this.target.stream.on('error', () => undefined); // the transfer reports the failure; this is cleanup
+      this.target.stream.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    } finally {
+      this.#release();
+    }
+  }
+
+  #currentBuffer(): Buffer {
+    // After release (the socket is being destroyed) a stray read gets a throwaway buffer, never a pooled one.
+    if (this.#isReleased) return Buffer.allocUnsafe(64 * 1024);
+    return (this.#buffer ??= takeTransferBuffer());
+  }
+
+  /** The onread callback: false pauses the socket (Node's contract). */
+  #onBytes(bytes: number): boolean {
+    if (this.#isReleased) return false;
+    this.#filled += bytes;
+    if (this.#filled < this.#currentBuffer().length) return true;
+    return this.#flush();
+  }
+
+  /** Hand the filled stretch to storage; false when the socket must wait (stream full, or failed). */
+  #flush(): boolean {
+    if (this.#filled === 0 || this.#failure) return this.#failure === null;
+    const data = this.#currentBuffer().subarray(0, this.#filled);
+    this.#filled = 0;
+    try {
+      if (this.target.writeNow(data)) return true;
+      // Not now (watchdog, or data already queued): the stream gets a copy, the buffer refills at once.
+      const hasRoom = this.target.stream.write(Buffer.from(data));
+      if (!hasRoom) this.target.stream.once('drain', () => this.#socket?.resume());
+      return hasRoom;
+    } catch (error) {
+      this.#failure = error instanceof Error ? error : new Error(String(error));
+      // Ends the wait in receive() at once; the failure, not the socket's state, is reported.
+      this.#socket?.destroy(this.#failure);
+      return false;
+    }
+  }
+
+  #release(): void {
+    this.#isReleased = true;
+    // The buffer goes back to the pool only once the socket can no longer read into it.
+    if (this.#socket && !this.#socket.readableEnded) this.#socket.destroy();
+    if (this.#buffer) returnTransferBuffers(this.#buffer);
+    this.#buffer = null;
+  }
+}

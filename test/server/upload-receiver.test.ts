@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test, type TestContext } from 'node:test';
+import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
+import { readAcceptedSocketInto } from '../../src/server/data/socket-read-into.js';
+import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
+import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
+import { LocalStorage } from '../../src/storage/local-storage.js';
+import { createStorageError } from '../../src/storage/storage.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
+import { randomPayload, sha256 } from '../helpers/checksum.js';
+import { RawFtpConnection } from '../helpers/raw-ftp.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+/** A loopback connection whose accepted end is paused on connect, as passive data sockets are. */
+async function pausedConnection(t: TestContext): Promise<{ server: Server; accepted: Socket; client: Socket }> {
+  const server = createServer({ pauseOnConnect: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  assert.ok(address && typeof address === 'object');
+  const client = connect(address.port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const [accepted] = (await once(server, 'connection')) as [Socket];
+  accepted.on('error', () => undefined);
+  t.after(() => {
+    client.destroy();
+    accepted.destroy();
+    server.close();
+  });
+  return { server, accepted, client };
+}
+
+function connectionCount(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+}
+
+test('an accepted, paused socket moves to one that reads into the given buffers, releasing the old one', async (t) => {
+  const { server, accepted, client } = await pausedConnection(t);
+  const buffer = Buffer.alloc(16 * 1024);
+  const received: Buffer[] = [];
+  const adopted = readAcceptedSocketInto(accepted, {
+    buffer,
+    callback: (bytes, into) => {
+      received.push(Buffer.from(into.subarray(0, bytes)));
+      return true;
+    },
+  });
+  assert.ok(adopted, 'the move is possible on this Node version');
+  t.after(() => adopted.destroy());
+  assert.equal(await connectionCount(server), 0, 'the old socket no longer counts as a connection');
+  const payload = randomPayload(300_000);
+  client.end(payload);
+  adopted.resume(); // made paused, like the original
+  await once(adopted, 'end');
+  assert.equal(sha256(Buffer.concat(received)), sha256(payload));
+  assert.equal(adopted.bytesRead, payload.length);
+});
+
+test('a socket that already started reading is left as it is', async (t) => {
+  const { accepted } = await pausedConnection(t);
+  accepted.resume();
+  assert.equal(readAcceptedSocketInto(accepted, { buffer: Buffer.alloc(1024), callback: () => true }), null);
+});
+
+/** Upload `payload` through an UploadReceiver into `storage` at /up; resolves with receive()'s outcome. */
+async function receiveInto(t: TestContext, storage: LocalStorage, payload: Buffer): Promise<void> {
+  const { accepted, client } = await pausedConnection(t);
+  const target = await storage.openWrite(normalizeVirtualPath('/up'), { mode: 'truncate' });
+  assert.ok(target.writeNow, 'LocalStorage offers writeNow');
+  const receiver = new UploadReceiver({ stream: target.stream, writeNow: target.writeNow });
+  const adopted = readAcceptedSocketInto(accepted, receiver.onread);
+  assert.ok(adopted);
+  t.after(() => adopted.destroy());
+  client.end(payload);
+  await receiver.receive(adopted, new AbortController().signal);
+}
+
+for (const mode of ['auto', 'thread-pool'] as FileIoMode[]) {
+  test(`an upload received into a recycled buffer arrives whole (fileIo '${mode}')`, async (t) => {
+    const directory = await makeTempDir(t);
+    await isRootOnLocalFileSystem(directory);
+    const storage = new LocalStorage(directory, { fileIo: mode });
+    // Not a multiple of the buffer size, so the last, partly filled buffer is written too.
+    const payload = randomPayload(5 * 1024 * 1024 + 777);
+    await receiveInto(t, storage, payload);
+    assert.equal(sha256(await readFile(join(directory, 'up'))), sha256(payload));
+  });
+}
+
+test('a storage failure ends the upload with that error and cuts the connection', async (t) => {
+  const { accepted, client } = await pausedConnection(t);
+  let written = 0;
+  const stream = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  const receiver = new UploadReceiver({
+    stream,
+    writeNow: (data) => {
+      if (written > 512 * 1024) throw createStorageError('no-space');
+      written += data.length;
+      return true;
+    },
+  });
+  const adopted = readAcceptedSocketInto(accepted, receiver.onread);
+  assert.ok(adopted);
+  client.write(randomPayload(4 * 1024 * 1024));
+  await assert.rejects(receiver.receive(adopted, new AbortController().signal), { name: 'StorageError', kind: 'no-space' });
+  assert.ok(adopted.destroyed);
+  assert.ok(stream.destroyed, 'the target is destroyed, so its partial-file policy applies');
+  await new Promise((resolve) => client.once('close', resolve));
+});
+
+test('a binary STOR reads the data socket into a pooled buffer in passive and active mode; ASCII does not', async (t) => {
+  const { port, root } = await startTestServer(t);
+  await isRootOnLocalFileSystem(root);
+  const connection = await RawFtpConnection.login(t, port);
+  const upload = async (name: string, mode: 'passive' | 'active', payload = randomPayload(1_500_000)): Promise<void> => {
+    trimBufferPool();
+    trimBufferPool(); // empty: only this upload can put a buffer back
+    const opened = mode === 'passive' ? await connection.openPassive(t) : (await connection.openActive(t)).accepted;
+    connection.write(`STOR ${name}\r\n`);
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    const socket = await opened;
+    socket.end(payload);
+    assert.equal((await connection.nextReply()).replyCode, 226);
+    assert.equal(sha256(await readFile(join(root, name))), sha256(payload));
+  };
+  await connection.expect('TYPE I', 200);
+  await upload('passive.bin', 'passive');
+  assert.equal(pooledBufferCount(), 1, 'passive: the receive buffer came back to the pool');
+  await upload('active.bin', 'active');
+  assert.equal(pooledBufferCount(), 1, 'active: the receive buffer came back to the pool');
+  await connection.expect('TYPE A', 200);
+  await upload('ascii.txt', 'passive', Buffer.from('no carriage returns here\n'.repeat(40_000)));
+  assert.equal(pooledBufferCount(), 0, 'TYPE A converts through the stream path');
+});
