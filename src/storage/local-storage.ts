@@ -3,12 +3,13 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { closeSync, constants as fsConstants, fstat, fstatSync, lstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstat, fstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
+import { lstatEach, type EntryStats } from './directory-lstat.js';
 import { InlineFileIo, type FileIoMode } from './inline-file-io.js';
 import { LocalDownload } from './local-download.js';
 import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
@@ -202,7 +203,7 @@ export class LocalStorage implements Storage {
     return joinSegments(path.relative(root, real).split(path.sep).filter((part) => part !== ''));
   }
 
-  #toFileStat(name: string, stats: BigIntStats | Stats, type: FileStat['type'], linkTarget?: string): FileStat {
+  #toFileStat(name: string, stats: BigIntStats | EntryStats, type: FileStat['type'], linkTarget?: string): FileStat {
     return {
       name,
       type,
@@ -249,15 +250,16 @@ export class LocalStorage implements Storage {
     // Each Stats becomes a FileStat at once and dies young: holding 10,000 of them until the end
     // promoted them out of the young generation and cost a full GC per big listing.
     await lstatEach(resolved.real, visible, (name, stats) => {
-      if (stats.isSymbolicLink()) symlinks.push(this.#describeSymlink(root, path.join(resolved.real, name), name, stats));
-      else entries.push(this.#toFileStat(name, stats, typeOf(stats)));
+      const type = typeOfMode(stats.mode);
+      if (type === 'symlink') symlinks.push(this.#describeSymlink(root, path.join(resolved.real, name), name, stats));
+      else entries.push(this.#toFileStat(name, stats, type));
     });
     entries.push(...(await Promise.all(symlinks)));
     return entries;
   }
 
   /** A symlink as listed: its target's size and time when the target is inside the root, else nothing about it. */
-  async #describeSymlink(root: string, entryPath: string, name: string, stats: Stats): Promise<FileStat> {
+  async #describeSymlink(root: string, entryPath: string, name: string, stats: EntryStats): Promise<FileStat> {
     try {
       const target = await this.#resolveSegments(root, [...path.relative(root, entryPath).split(path.sep)]);
       const targetStats = await stat(target, { bigint: true }).catch(() => null);
@@ -450,30 +452,17 @@ export class LocalStorage implements Storage {
   }
 }
 
-/** Entries lstat'ed synchronously before yielding to the event loop (about 1 ms of work). */
-const lstatBatchSize = 256;
-
-/**
- * lstat every name of a directory and hand each result to `visit`; entries that vanished meanwhile
- * are skipped. Synchronous calls in small batches, yielding between them: for 10,000 entries
- * ~18-45 ms (the syscall's own cost) instead of ~55-100 ms through the thread pool (one round trip
- * per entry, measured with 16-256 in flight), while other sessions still get a turn every batch.
- */
-async function lstatEach(directory: string, names: readonly string[], visit: (name: string, stats: Stats) => void): Promise<void> {
-  const prefix = directory.endsWith(path.sep) ? directory : directory + path.sep;
-  for (let start = 0; start < names.length; start += lstatBatchSize) {
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const end = Math.min(names.length, start + lstatBatchSize);
-    for (let index = start; index < end; index++) {
-      const name = names[index]!;
-      let stats: Stats | undefined;
-      try {
-        stats = lstatSync(prefix + name, { throwIfNoEntry: false });
-      } catch {
-        stats = undefined; // unreadable or replaced meanwhile: left out like a vanished entry
-      }
-      if (stats) visit(name, stats);
-    }
+/** The type of an lstat'ed entry from its mode bits (the listing path has no Stats methods). */
+function typeOfMode(mode: number): FileStat['type'] {
+  switch (mode & fsConstants.S_IFMT) {
+    case fsConstants.S_IFREG:
+      return 'file';
+    case fsConstants.S_IFDIR:
+      return 'directory';
+    case fsConstants.S_IFLNK:
+      return 'symlink';
+    default:
+      return 'unknown';
   }
 }
 

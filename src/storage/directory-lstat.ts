@@ -1,0 +1,153 @@
+/**
+ * lstat every entry of a directory, for listings. Node has no fstatat(2) or batch stat, so a
+ * listing of N entries is N lstat(2) calls, and on the benchmark VM one costs ~5 µs: 10,000
+ * entries ~50 ms, about vsftpd's whole LIST. Two measures:
+ * - Synchronous calls in batches, yielding to the event loop between them: ~50 ms for 10,000
+ *   instead of ~55-270 ms through the thread pool (one round trip per entry, 16-256 in flight),
+ *   while other sessions still get a turn after every batch.
+ * - A big directory is split: a worker thread lstats half of the names while the event loop does
+ *   the other half, so both CPUs work on it (10,000 entries: 25-28 ms instead of 50-100 ms,
+ *   measured standalone). The worker is started on the first big listing, shared by all sessions,
+ *   and does not keep the process alive; if it ever fails, listings go back to one thread.
+ */
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** The lstat fields a listing uses (a Stats has them all). */
+export interface EntryStats {
+  readonly mode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** Entries lstat'ed synchronously before yielding to the event loop (about 1 ms of work). */
+const lstatBatchSize = 256;
+/** From this many entries on, half of them go to the worker (below, the hand-off costs more than it saves). */
+const minEntriesForWorker = 1024;
+/** Numbers per entry in the worker's reply: mode, size, mtimeMs, dev, ino (mode -1: vanished). */
+const fieldsPerEntry = 5;
+
+/**
+ * The worker's code, as source: a module file would need one path under tsx (tests) and another
+ * in dist. It answers { id, directory, names } with { id, stats } where stats packs fieldsPerEntry
+ * numbers per name.
+ */
+const workerSource = `
+const { parentPort } = require('node:worker_threads');
+const { lstatSync } = require('node:fs');
+parentPort.on('message', ({ id, prefix, names }) => {
+  const stats = new Float64Array(names.length * ${fieldsPerEntry});
+  for (let index = 0; index < names.length; index++) {
+    let entry;
+    try { entry = lstatSync(prefix + names[index], { throwIfNoEntry: false }); } catch { entry = undefined; }
+    const at = index * ${fieldsPerEntry};
+    if (!entry) { stats[at] = -1; continue; }
+    stats[at] = entry.mode; stats[at + 1] = entry.size; stats[at + 2] = entry.mtimeMs; stats[at + 3] = entry.dev; stats[at + 4] = entry.ino;
+  }
+  parentPort.postMessage({ id, stats }, [stats.buffer]);
+});
+`;
+
+/** The shared worker and the listings waiting for it. */
+class LstatWorker {
+  #worker: Worker | null = null;
+  #isBroken = false;
+  #nextId = 0;
+  /** Requests answered so far (for tests). */
+  answered = 0;
+  readonly #waiting = new Map<number, { resolve(stats: Float64Array): void; reject(error: Error): void }>();
+
+  get isUsable(): boolean {
+    return !this.#isBroken;
+  }
+
+  /** lstat `names` (joined to `prefix`) on the worker; rejects if the worker fails. */
+  lstat(prefix: string, names: readonly string[]): Promise<Float64Array> {
+    const worker = this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      if (this.#waiting.size === 1) worker.ref(); // hold the process only while answers are due
+      worker.postMessage({ id, prefix, names });
+    });
+  }
+
+  #start(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(workerSource, { eval: true });
+    worker.unref();
+    worker.on('message', ({ id, stats }: { id: number; stats: Float64Array }) => {
+      this.answered++;
+      this.#waiting.get(id)?.resolve(stats);
+      this.#waiting.delete(id);
+      if (this.#waiting.size === 0) worker.unref();
+    });
+    const fail = (error: Error): void => {
+      this.#isBroken = true;
+      this.#worker = null;
+      for (const waiter of this.#waiting.values()) waiter.reject(error);
+      this.#waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`lstat worker exited with code ${code}`)));
+    this.#worker = worker;
+    return worker;
+  }
+}
+
+const sharedWorker = new LstatWorker();
+
+/**
+ * lstat every name of `directory` and hand each result to `visit`, in no particular order; entries
+ * that vanished or cannot be read meanwhile are skipped, as if they were never there.
+ */
+export async function lstatEach(directory: string, names: readonly string[], visit: (name: string, stats: EntryStats) => void): Promise<void> {
+  const prefix = directory.endsWith(path.sep) ? directory : directory + path.sep;
+  if (names.length < minEntriesForWorker || !sharedWorker.isUsable) {
+    await lstatBatches(prefix, names, visit);
+    return;
+  }
+  const half = Math.floor(names.length / 2);
+  const theirs = names.slice(half);
+  const fromWorker = sharedWorker.lstat(prefix, theirs);
+  fromWorker.catch(() => undefined); // observed below
+  await lstatBatches(prefix, names.slice(0, half), visit);
+  let stats: Float64Array;
+  try {
+    stats = await fromWorker;
+  } catch {
+    await lstatBatches(prefix, theirs, visit); // the worker failed: this thread does its half too
+    return;
+  }
+  for (let index = 0; index < theirs.length; index++) {
+    const at = index * fieldsPerEntry;
+    if (stats[at] === -1) continue;
+    visit(theirs[index]!, { mode: stats[at]!, size: stats[at + 1]!, mtimeMs: stats[at + 2]!, dev: stats[at + 3]!, ino: stats[at + 4]! });
+  }
+}
+
+/** Synchronous lstat in batches of lstatBatchSize, yielding to the event loop between batches. */
+async function lstatBatches(prefix: string, names: readonly string[], visit: (name: string, stats: EntryStats) => void): Promise<void> {
+  for (let start = 0; start < names.length; start += lstatBatchSize) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(names.length, start + lstatBatchSize);
+    for (let index = start; index < end; index++) {
+      const name = names[index]!;
+      let stats: EntryStats | undefined;
+      try {
+        stats = lstatSync(prefix + name, { throwIfNoEntry: false });
+      } catch {
+        stats = undefined; // unreadable or replaced meanwhile: left out like a vanished entry
+      }
+      if (stats) visit(name, stats);
+    }
+  }
+}
+
+/** How many lstat requests the worker has answered (for tests). */
+export function lstatWorkerAnswers(): number {
+  return sharedWorker.answered;
+}
