@@ -138,3 +138,46 @@ test('a binary STOR reads the data socket into a pooled buffer in passive and ac
   await upload('ascii.txt', 'passive', Buffer.from('no carriage returns here\n'.repeat(40_000)));
   assert.equal(pooledBufferCount(), 0, 'TYPE A converts through the stream path');
 });
+
+for (const mode of ['passive', 'active'] as const) {
+  test(`ABOR during a binary ${mode} upload replies 426 then 226, keeps what arrived, and the session goes on`, async (t) => {
+    const { port, root } = await startTestServer(t);
+    const connection = await RawFtpConnection.login(t, port);
+    await connection.expect('TYPE I', 200);
+    const opened = mode === 'passive' ? await connection.openPassive(t) : (await connection.openActive(t)).accepted;
+    connection.write('STOR partial.bin\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    const data = await opened;
+    data.on('error', () => undefined);
+    const head = randomPayload(600_000); // more than one receive buffer, not a multiple of it
+    await new Promise<void>((resolve) => data.write(head, () => resolve()));
+    // Wait until the server has read it all (STAT reports the transfer's byte count).
+    for (let attempt = 0; ; attempt++) {
+      const status = await connection.expect('STAT', 211);
+      if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
+      assert.ok(attempt < 200, 'the server reads the bytes sent');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    connection.write('ABOR\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 426);
+    assert.equal((await connection.nextReply()).replyCode, 226);
+    await connection.expect('PWD', 257);
+    const kept = await readFile(join(root, 'partial.bin'));
+    assert.equal(kept.length, head.length, 'every byte that arrived before ABOR is in the partial file');
+    assert.equal(sha256(kept), sha256(head));
+  });
+}
+
+test('an upload whose client stops sending is aborted with 426 after the stall timeout', async (t) => {
+  const { port } = await startTestServer(t, { limits: { dataStallTimeoutMs: 300 } });
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  connection.write('STOR slow.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  data.write(randomPayload(10_000)); // then nothing, and no end
+  const reply = await connection.nextReply();
+  assert.equal(reply.replyCode, 426);
+  assert.match(reply.lines[0]!, /stalled/);
+  await connection.expect('NOOP', 200);
+});
