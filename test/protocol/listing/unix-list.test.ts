@@ -72,6 +72,16 @@ describe('formatUnixListLine', () => {
   for (const { title, entry, expected } of cases) {
     it(title, () => assert.equal(formatUnixListLine(entry, now), expected));
   }
+
+  it('formats the same minute in the time form or the year form depending on "now"', () => {
+    const entry: FileEntry = { name: 'x', type: 'file', size: 0, modifiedAt: at('2024-03-05T14:03:59') };
+    const sameMinute: FileEntry = { ...entry, modifiedAt: at('2024-03-05T14:03:01') };
+    assert.match(formatUnixListLine(entry, now), / Mar 05 14:03 x$/);
+    assert.match(formatUnixListLine(sameMinute, now), / Mar 05 14:03 x$/);
+    assert.match(formatUnixListLine(entry, new Date('2025-06-15T12:00:00Z')), / Mar 05  2024 x$/);
+    assert.match(formatUnixListLine(entry, now), / Mar 05 14:03 x$/);
+    assert.match(formatUnixListLine({ ...entry, modifiedAt: at('2024-03-05T14:04:00') }, now), / Mar 05 14:04 x$/);
+  });
 });
 
 describe('formatModeBits', () => {
