@@ -181,3 +181,22 @@ test('an upload whose client stops sending is aborted with 426 after the stall t
   assert.match(reply.lines[0]!, /stalled/);
   await connection.expect('NOOP', 200);
 });
+
+test('a storage stream that fails later (the fallback path) ends the upload with its error, never unhandled', async (t) => {
+  const { accepted, client } = await pausedConnection(t);
+  let received = 0;
+  const stream = new Writable({
+    highWaterMark: 64 * 1024,
+    write: (chunk: Buffer, _encoding, callback) => {
+      received += chunk.length;
+      // Fails asynchronously, as a thread-pool write that hits a full disk does.
+      setImmediate(() => callback(received > 512 * 1024 ? createStorageError('no-space') : null));
+    },
+  });
+  const receiver = new UploadReceiver({ stream, writeNow: () => false });
+  const adopted = readAcceptedSocketInto(accepted, receiver.onread);
+  assert.ok(adopted);
+  client.write(randomPayload(4 * 1024 * 1024));
+  await assert.rejects(receiver.receive(adopted, new AbortController().signal), { name: 'StorageError', kind: 'no-space' });
+  assert.ok(adopted.destroyed);
+});

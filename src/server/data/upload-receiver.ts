@@ -38,6 +38,9 @@ export class UploadReceiver {
       buffer: () => this.#currentBuffer().subarray(this.#filled),
       callback: (bytes) => this.#onBytes(bytes),
     };
+    // The fallback path writes into the stream, which fails asynchronously (no space, …): record
+    // it and stop reading. Listening from the start also means such an error never goes unhandled.
+    target.stream.on('error', (error) => this.#fail(error));
   }
 
   /** Move the socket's bytes into the target until the socket ends; see the module comment. */
@@ -56,7 +59,6 @@ export class UploadReceiver {
       // Bytes that arrived before a lost connection belong in the partial file (REST resume), as
       // with pipeline; the storage's policy then decides whether that file stays.
       if (this.#failure === null) this.#flush();
-      this.target.stream.on('error', () => undefined); // the transfer reports the failure; this is cleanup
       this.target.stream.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
     } finally {
@@ -90,11 +92,15 @@ export class UploadReceiver {
       if (!hasRoom) this.target.stream.once('drain', () => this.#socket?.resume());
       return hasRoom;
     } catch (error) {
-      this.#failure = error instanceof Error ? error : new Error(String(error));
-      // Ends the wait in receive() at once; the failure, not the socket's state, is reported.
-      this.#socket?.destroy(this.#failure);
+      this.#fail(error);
       return false;
     }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= error instanceof Error ? error : new Error(String(error));
+    // Ends the wait in receive() at once; the failure, not the socket's state, is reported.
+    this.#socket?.destroy(this.#failure);
   }
 
   #release(): void {
