@@ -99,33 +99,36 @@ test('without atomic uploads an interrupted upload keeps its partial file for RE
   assert.equal(sha256(kept), sha256(head.subarray(0, kept.length)));
 });
 
-test('a full disk answers 452 and the session stays usable', async (t) => {
-  const parent = await makeTempDir(t);
-  const mountPoint = join(parent, 'small-disk');
-  await mkdir(mountPoint);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-  } catch {
-    t.skip('mounting a small tmpfs needs root; run as root (CI does) to exercise ENOSPC');
-    return;
-  }
-  // Unmount before the temp dir is removed: hooks registered later run later, so do both here.
-  let isMounted = true;
-  const unmount = () => {
-    if (isMounted) execFileSync('umount', ['-l', mountPoint]);
-    isMounted = false;
-  };
-  const { port, server } = await startTestServer(t, { root: mountPoint });
-  t.after(unmount);
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  assert.equal(await store(t, connection, 'huge.bin', randomPayload(3 * 1024 * 1024)), 452);
-  await connection.expect('DELE huge.bin', 250);
-  assert.equal(await store(t, connection, 'small.bin', randomPayload(1000)), 226);
-  connection.close();
-  await server.close();
-  unmount();
-});
+// Both write paths: inline writes (fileIo 'auto', tmpfs is local) and the thread pool.
+for (const fileIo of ['auto', 'thread-pool'] as const) {
+  test(`a full disk answers 452 and the session stays usable (fileIo '${fileIo}')`, async (t) => {
+    const parent = await makeTempDir(t);
+    const mountPoint = join(parent, 'small-disk');
+    await mkdir(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      t.skip('mounting a small tmpfs needs root; run as root (CI does) to exercise ENOSPC');
+      return;
+    }
+    // Unmount before the temp dir is removed: hooks registered later run later, so do both here.
+    let isMounted = true;
+    const unmount = () => {
+      if (isMounted) execFileSync('umount', ['-l', mountPoint]);
+      isMounted = false;
+    };
+    const { port, server } = await startTestServer(t, { root: mountPoint, fileIo });
+    t.after(unmount);
+    const connection = await RawFtpConnection.login(t, port);
+    await connection.expect('TYPE I', 200);
+    assert.equal(await store(t, connection, 'huge.bin', randomPayload(3 * 1024 * 1024)), 452);
+    await connection.expect('DELE huge.bin', 250);
+    assert.equal(await store(t, connection, 'small.bin', randomPayload(1000)), 226);
+    connection.close();
+    await server.close();
+    unmount();
+  });
+}
 
 test('download bandwidth is capped when configured', async (t) => {
   const { port, root } = await startTestServer(t, { bandwidth: { downloadBytesPerSecond: 400 * 1024, uploadBytesPerSecond: 0 } });
