@@ -13,12 +13,14 @@
  * The risk is a call that blocks: a cold disk, dirty-page throttling of writes, a network file
  * system. Two guards bound it:
  * - inline calls are used only under a root on a file system known to be local (statfs type, asked
- *   once per root; NFS, SMB, FUSE and anything unknown always use the thread pool);
+ *   once per root; NFS, SMB, FUSE and anything unknown always use the thread pool) with nothing
+ *   mounted below it;
  * - a watchdog: an inline call slower than `slowInlineCallMs` suspends inline calls for every
  *   session, for a period that doubles while calls keep being slow. The event loop therefore
  *   stalls at most once per period, for one call.
  */
 import { statfs } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
 /** 'auto': inline on local file systems, guarded by the watchdog; 'thread-pool': never inline. */
@@ -79,13 +81,33 @@ const watchdog = new InlineCallWatchdog();
 /** Per real root path: whether its file system is local (a promise while statfs runs). */
 const rootIsLocal = new Map<string, boolean | Promise<boolean>>();
 
-/** Whether the file system holding `realRoot` is a known local one; asked once per root. */
+/**
+ * Whether anything is mounted below `realRoot` (Linux: /proc/self/mountinfo). A mount inside the
+ * tree could be a network file system that statfs of the root does not see, so such a root never
+ * goes inline. Mounts added after this check are not seen; the watchdog still applies.
+ */
+async function hasMountsBelow(realRoot: string): Promise<boolean> {
+  let table: string;
+  try {
+    table = await readFile('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return process.platform === 'linux'; // unreadable on Linux: assume the worst; elsewhere no such table
+  }
+  const prefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;
+  return table.split('\n').some((line) => {
+    // Field 5 is the mount point, with space, tab, newline and backslash written as octal escapes.
+    const mountPoint = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    return mountPoint !== undefined && mountPoint.startsWith(prefix);
+  });
+}
+
+/** Whether the file system holding `realRoot` is a known local one with nothing mounted below it; asked once per root. */
 function isLocalFileSystem(realRoot: string): boolean | Promise<boolean> {
   const known = rootIsLocal.get(realRoot);
   if (known !== undefined) return known;
   const asking = new Promise<boolean>((resolve) => {
     statfs(realRoot, (error, stats) => resolve(!error && localFileSystemTypes.has(stats.type)));
-  }).then((isLocal) => {
+  }).then(async (isLocal) => isLocal && !(await hasMountsBelow(realRoot))).then((isLocal) => {
     rootIsLocal.set(realRoot, isLocal);
     return isLocal;
   });

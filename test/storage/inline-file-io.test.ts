@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
@@ -61,6 +62,24 @@ async function storageWithFile(t: Parameters<typeof makeTempDir>[0], mode: FileI
 test('a directory on a local file system counts as local; procfs does not', async (t) => {
   assert.equal(await isRootOnLocalFileSystem(await makeTempDir(t)), true);
   assert.equal(await isRootOnLocalFileSystem('/proc'), false);
+});
+
+test('a root with a file system mounted below it is never used inline (the mount could be a network one)', async (t) => {
+  const root = await makeTempDir(t);
+  const below = join(root, 'mounted');
+  await mkdir(below);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', below], { stdio: 'ignore' });
+  } catch {
+    t.skip('mounting needs root; run as root (CI does)');
+    return;
+  }
+  try {
+    assert.equal(await isRootOnLocalFileSystem(root), false);
+    assert.equal(await isRootOnLocalFileSystem(below), true, 'the mount itself is a local tmpfs with nothing below');
+  } finally {
+    execFileSync('umount', ['-l', below]);
+  }
 });
 
 test("with fileIo 'auto' a download opens, stats and reads without one thread-pool round trip", async (t) => {
