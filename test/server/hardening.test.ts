@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { test } from 'node:test';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { mountSmallTmpfs } from '../helpers/small-tmpfs.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 /** Upload a payload with STOR over a fresh passive connection; returns the final reply code. */
@@ -102,23 +102,10 @@ test('without atomic uploads an interrupted upload keeps its partial file for RE
 // Both write paths: inline writes (fileIo 'auto', tmpfs is local) and the thread pool.
 for (const fileIo of ['auto', 'thread-pool'] as const) {
   test(`a full disk answers 452 and the session stays usable (fileIo '${fileIo}')`, async (t) => {
-    const parent = await makeTempDir(t);
-    const mountPoint = join(parent, 'small-disk');
-    await mkdir(mountPoint);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    } catch {
-      t.skip('mounting a small tmpfs needs root; run as root (CI does) to exercise ENOSPC');
-      return;
-    }
-    // Unmount before the temp dir is removed: hooks registered later run later, so do both here.
-    let isMounted = true;
-    const unmount = () => {
-      if (isMounted) execFileSync('umount', ['-l', mountPoint]);
-      isMounted = false;
-    };
+    const mountPoint = join(await makeTempDir(t), 'small-disk');
+    const unmount = await mountSmallTmpfs(t, mountPoint); // skips the test without root
+    if (!unmount) return;
     const { port, server } = await startTestServer(t, { root: mountPoint, fileIo });
-    t.after(unmount);
     const connection = await RawFtpConnection.login(t, port);
     await connection.expect('TYPE I', 200);
     assert.equal(await store(t, connection, 'huge.bin', randomPayload(3 * 1024 * 1024)), 452);

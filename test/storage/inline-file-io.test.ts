@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
@@ -17,6 +16,7 @@ import {
 } from '../../src/storage/inline-file-io.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { sha256 } from '../helpers/checksum.js';
+import { mountSmallTmpfs } from '../helpers/small-tmpfs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 afterEach(() => resetInlineFileIoWatchdog());
@@ -67,19 +67,9 @@ test('a directory on a local file system counts as local; procfs does not', asyn
 test('a root with a file system mounted below it is never used inline (the mount could be a network one)', async (t) => {
   const root = await makeTempDir(t);
   const below = join(root, 'mounted');
-  await mkdir(below);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', below], { stdio: 'ignore' });
-  } catch {
-    t.skip('mounting needs root; run as root (CI does)');
-    return;
-  }
-  try {
-    assert.equal(await isRootOnLocalFileSystem(root), false);
-    assert.equal(await isRootOnLocalFileSystem(below), true, 'the mount itself is a local tmpfs with nothing below');
-  } finally {
-    execFileSync('umount', ['-l', below]);
-  }
+  if (!(await mountSmallTmpfs(t, below))) return; // skipped without root
+  assert.equal(await isRootOnLocalFileSystem(root), false);
+  assert.equal(await isRootOnLocalFileSystem(below), true, 'the mount itself is a local tmpfs with nothing below');
 });
 
 test("with fileIo 'auto' a download opens, stats and reads without one thread-pool round trip", async (t) => {
