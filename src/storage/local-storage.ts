@@ -357,7 +357,7 @@ export class LocalStorage implements Storage {
       } catch (error) {
         throw toStorageError(error);
       }
-      return uploadTargetOf(new FileUploadStream(handle, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }));
+      return uploadTargetOf(new FileUploadStream(handle, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }), this.#io);
     }
 
     let flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | exclusiveFlag | noFollow;
@@ -381,7 +381,7 @@ export class LocalStorage implements Storage {
       await handle.close().catch(() => undefined);
       throw toStorageError(error);
     }
-    return uploadTargetOf(new FileUploadStream(handle, this.#io, position, mode === 'append', null));
+    return uploadTargetOf(new FileUploadStream(handle, this.#io, position, mode === 'append', null), this.#io);
   }
 
   /** Remove a file (or a symlink itself, never its target); is-a-directory for a directory. */
@@ -467,14 +467,16 @@ function typeOfMode(mode: number): FileStat['type'] {
 }
 
 function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'directory';
-  if (stats.isSymbolicLink()) return 'symlink';
-  return 'unknown';
+  return typeOfMode(Number(stats.mode));
 }
 
-function uploadTargetOf(stream: FileUploadStream): UploadTarget {
-  return { stream, writeNow: (data) => stream.writeNow(data) };
+/**
+ * The upload target; writeNow is offered only while inline writes are allowed when the upload
+ * starts. Otherwise (fileIo 'thread-pool', a non-local file system, the watchdog tripped) a
+ * receiver would copy every buffer into the stream, so plain `pipeline` into the stream is cheaper.
+ */
+function uploadTargetOf(stream: FileUploadStream, io: InlineFileIo): UploadTarget {
+  return io.isAllowed ? { stream, writeNow: (data) => stream.writeNow(data) } : { stream };
 }
 
 interface AtomicCommit {

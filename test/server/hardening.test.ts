@@ -99,7 +99,7 @@ test('without atomic uploads an interrupted upload keeps its partial file for RE
   assert.equal(sha256(kept), sha256(head.subarray(0, kept.length)));
 });
 
-// Both write paths: inline writes (fileIo 'auto', tmpfs is local) and the thread pool.
+// Both write paths: inline writes (fileIo 'auto', tmpfs is local) and the thread pool (pipeline).
 for (const fileIo of ['auto', 'thread-pool'] as const) {
   test(`a full disk answers 452 and the session stays usable (fileIo '${fileIo}')`, async (t) => {
     const mountPoint = join(await makeTempDir(t), 'small-disk');

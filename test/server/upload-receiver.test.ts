@@ -69,11 +69,12 @@ test('a socket that already started reading is left as it is', async (t) => {
 });
 
 /** Upload `payload` through an UploadReceiver into `storage` at /up; resolves with receive()'s outcome. */
-async function receiveInto(t: TestContext, storage: LocalStorage, payload: Buffer): Promise<void> {
+async function receiveInto(t: TestContext, storage: LocalStorage, payload: Buffer, writesInline: boolean): Promise<void> {
   const { accepted, client } = await pausedConnection(t);
   const target = await storage.openWrite(normalizeVirtualPath('/up'), { mode: 'truncate' });
-  assert.ok(target.writeNow, 'LocalStorage offers writeNow');
-  const receiver = new UploadReceiver({ stream: target.stream, writeNow: target.writeNow });
+  // 'thread-pool' storage offers no writeNow; answering 'not now' drives the receiver's stream fallback.
+  assert.equal(typeof target.writeNow, writesInline ? 'function' : 'undefined');
+  const receiver = new UploadReceiver({ stream: target.stream, writeNow: target.writeNow ?? (() => false) });
   const adopted = readAcceptedSocketInto(accepted, receiver.onread);
   assert.ok(adopted);
   t.after(() => adopted.destroy());
@@ -88,7 +89,7 @@ for (const mode of ['auto', 'thread-pool'] as FileIoMode[]) {
     const storage = new LocalStorage(directory, { fileIo: mode });
     // Not a multiple of the buffer size, so the last, partly filled buffer is written too.
     const payload = randomPayload(5 * 1024 * 1024 + 777);
-    await receiveInto(t, storage, payload);
+    await receiveInto(t, storage, payload, mode === 'auto');
     assert.equal(sha256(await readFile(join(directory, 'up'))), sha256(payload));
   });
 }
@@ -137,6 +138,22 @@ test('a binary STOR reads the data socket into a pooled buffer in passive and ac
   await connection.expect('TYPE A', 200);
   await upload('ascii.txt', 'passive', Buffer.from('no carriage returns here\n'.repeat(40_000)));
   assert.equal(pooledBufferCount(), 0, 'TYPE A converts through the stream path');
+});
+
+test("with fileIo 'thread-pool' a binary STOR takes the stream path (no receive buffer to copy from)", async (t) => {
+  const { port, root } = await startTestServer(t, { fileIo: 'thread-pool' });
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  trimBufferPool();
+  trimBufferPool();
+  const payload = randomPayload(1_500_000);
+  const data = await connection.openPassive(t);
+  connection.write('STOR tp.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  data.end(payload);
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal(sha256(await readFile(join(root, 'tp.bin'))), sha256(payload));
+  assert.equal(pooledBufferCount(), 0);
 });
 
 for (const mode of ['passive', 'active'] as const) {
