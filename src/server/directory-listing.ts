@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Account } from '../auth/authenticator.js';
 import type { FileEntry } from '../protocol/listing/file-entry.js';
-import { formatMlsxLine } from '../protocol/listing/mlsx.js';
+import { formatMlsxLine, type MlsxFormatOptions } from '../protocol/listing/mlsx.js';
 import { formatUnixListLine } from '../protocol/listing/unix-list.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import { baseName, type VirtualPath } from '../protocol/virtual-path.js';
@@ -68,19 +68,49 @@ export async function collectEntries(context: CommandContext, path: VirtualPath,
   return { entries, isDirectory: true };
 }
 
-/** Render entries in a listing format, one CRLF-terminated line each. */
-export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = ''): string {
+/** One entry's line (without CRLF) in a listing format; `mlsxOptions` gives MLSx options by entry. */
+function listingLine(kind: ListingKind, entry: FileStat, now: Date, mlsxOptions: (entry: FileStat) => MlsxFormatOptions, displayPrefix: string): string {
+  if (kind === 'list') return formatUnixListLine(entry, now);
+  if (kind === 'nlst') return displayPrefix + entry.name;
+  return formatMlsxLine(entry, mlsxOptions(entry));
+}
+
+/**
+ * The MLSx options for each entry of one listing. The perm fact depends only on the account and on
+ * whether the entry is a directory, so two option objects serve the whole listing.
+ */
+function mlsxOptionsFor(account: Account, context: CommandContext): (entry: FileStat) => MlsxFormatOptions {
+  const optionsOf = (sample: FileStat): MlsxFormatOptions =>
+    context.state.mlstFacts ? { perm: permFact(sample, account), requestedFacts: context.state.mlstFacts } : { perm: permFact(sample, account) };
+  let forDirectories: MlsxFormatOptions | undefined;
+  let forOthers: MlsxFormatOptions | undefined;
+  return (entry) => (entry.type === 'directory' ? (forDirectories ??= optionsOf(entry)) : (forOthers ??= optionsOf(entry)));
+}
+
+/**
+ * Render entries in a listing format as the bytes sent: one CRLF-terminated UTF-8 line each,
+ * written straight into one Buffer (for 10,000 entries, joining the line strings and encoding the
+ * result took longer than formatting them). Streaming it in chunks while rendering measured no
+ * faster: the whole listing of 10,000 entries is ~1 MB, sent with one write.
+ */
+export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = ''): Buffer {
   const now = new Date();
-  const lines: string[] = [];
+  const mlsxOptions = mlsxOptionsFor(account, context);
+  let bytes = Buffer.allocUnsafe(Math.max(1024, entries.length * 128));
+  let length = 0;
   for (const entry of entries) {
-    if (kind === 'list') lines.push(formatUnixListLine(entry, now));
-    else if (kind === 'nlst') lines.push(displayPrefix + entry.name);
-    else {
-      const options = context.state.mlstFacts ? { perm: permFact(entry, account), requestedFacts: context.state.mlstFacts } : { perm: permFact(entry, account) };
-      lines.push(formatMlsxLine(entry, options));
+    const line = listingLine(kind, entry, now, mlsxOptions, displayPrefix);
+    const worstCase = line.length * 3 + 2; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (length + worstCase > bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, length + worstCase));
+      bytes.copy(grown, 0, 0, length);
+      bytes = grown;
     }
+    length += bytes.write(line, length);
+    bytes[length++] = 0x0d;
+    bytes[length++] = 0x0a;
   }
-  return lines.length > 0 ? lines.join('\r\n') + '\r\n' : '';
+  return bytes.subarray(0, length);
 }
 
 /** LIST/NLST/MLSD: send a listing over the data connection. */
@@ -92,14 +122,14 @@ export async function sendListing(context: CommandContext, kind: ListingKind, ar
   if (kind === 'mlsd' && !isDirectory) throw new CommandError(ReplyCode.FileUnavailable, 'Not a directory.');
   // NLST of a path names entries relative to how the client asked, as most servers do.
   const prefix = kind === 'nlst' && isDirectory && pathArgument && pathArgument !== '.' ? pathArgument.replace(/\/*$/, '/') : '';
-  const text =
-    kind === 'nlst' && !isDirectory ? (pathArgument || entries[0]!.name) + '\r\n' : renderListing(kind, entries, account, context, prefix);
+  const bytes =
+    kind === 'nlst' && !isDirectory ? Buffer.from((pathArgument || entries[0]!.name) + '\r\n', 'utf8') : renderListing(kind, entries, account, context, prefix);
   const outcome = await context.transfers.run({
     openingText: 'Here comes the directory listing.',
     completionText: 'Directory send OK.',
     move: async (socket, signal) => {
       // Listings are already CRLF text; TYPE A conversion leaves CRLF alone, so no transform is needed.
-      await pipeline(Readable.from([Buffer.from(text, 'utf8')]), socket, { signal });
+      await pipeline(Readable.from([bytes]), socket, { signal });
       return socket.bytesWritten;
     },
   });

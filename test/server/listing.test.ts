@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseMlsxLine } from '../../src/protocol/listing/mlsx.js';
 import { parseUnixListLine } from '../../src/protocol/listing/unix-list.js';
+import { setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-directory.js';
 import { RawFtpConnection, readAll } from '../helpers/raw-ftp.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -127,4 +128,33 @@ test('a symlink inside the root is listed as a link', async (t) => {
   const connection = await RawFtpConnection.login(t, port);
   const line = (await listOver(t, connection, 'LIST')).find((entry) => entry.includes(' link'))!;
   assert.match(line, /^l.* link -> /);
+});
+
+test('a big directory lists the same bytes with and without the native directory reader, in LIST, NLST and MLSD', async (t) => {
+  const { port, root } = await startTestServer(t);
+  for (let index = 0; index < 2500; index++) {
+    const name = `file-${String(index).padStart(5, '0')}${index % 7 === 0 ? ' with space' : ''}.txt`;
+    await writeFile(join(root, name), 'x'.repeat(index % 300));
+    if (index % 400 === 0) await utimes(join(root, name), new Date('2001-02-03T04:05:06Z'), new Date(Date.UTC(2001, 1, 3, 4, 5, index % 60)));
+  }
+  await mkdir(join(root, 'sub'));
+  await symlink('file-00001.txt', join(root, 'link'));
+  await writeFile(join(root, '.hidden'), 'h');
+  const connection = await RawFtpConnection.login(t, port);
+  const listings = async (): Promise<string[][]> => [
+    await listOver(t, connection, 'LIST'),
+    await listOver(t, connection, 'LIST -a'),
+    await listOver(t, connection, 'NLST'),
+    await listOver(t, connection, 'MLSD'),
+  ];
+  const native = await listings();
+  setNativeDirectoryReaderEnabledForTest(false);
+  t.after(() => setNativeDirectoryReaderEnabledForTest(true));
+  const javaScript = await listings();
+  assert.equal(native[0]!.length, 2502, 'LIST: every file, sub and link; .hidden only with -a');
+  assert.equal(native[1]!.length, 2503);
+  assert.equal(native[3]!.length, 2503);
+  assert.deepEqual(native, javaScript);
+  const link = native[0]!.find((line) => line.includes(' link -> '));
+  assert.match(link!, /^l.* link -> \/file-00001\.txt$/);
 });

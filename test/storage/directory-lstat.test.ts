@@ -9,7 +9,7 @@ async function collect(directory: string, names: string[]): Promise<Map<string, 
   const seen = new Map<string, EntryStats>();
   await lstatEach(directory, names, (name, stats) => {
     assert.ok(!seen.has(name), `${name} visited once`);
-    seen.set(name, stats);
+    seen.set(name, { ...stats }); // stats may be reused for the next entry
   });
   return seen;
 }

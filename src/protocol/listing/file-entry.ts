@@ -20,3 +20,10 @@ export interface FileEntry {
   /** A stable identifier for the file (RFC 3659 "unique" fact), when known. */
   readonly uniqueId?: string;
 }
+
+/** Default permission bits when an entry has none: what a umask of 022 gives. */
+export function defaultModeOf(type: FileType): number {
+  if (type === 'directory') return 0o755;
+  if (type === 'symlink') return 0o777;
+  return 0o644;
+}

@@ -1,5 +1,6 @@
 import { ReplyCode } from '../../protocol/reply-code.js';
-import { collectEntries, renderListing, splitListArgument } from '../directory-listing.js';
+import { formatUnixListLine } from '../../protocol/listing/unix-list.js';
+import { collectEntries, splitListArgument } from '../directory-listing.js';
 import type { CommandSpec } from './command-spec.js';
 
 /**
@@ -35,7 +36,8 @@ export const statCommand: CommandSpec = {
     const { options, path: pathArgument } = splitListArgument(argument);
     const path = context.resolvePath(pathArgument);
     const { entries } = await collectEntries(context, path, options.includes('a'));
-    const listing = renderListing('list', entries, account, context).split('\r\n').filter((line) => line !== '');
+    const now = new Date();
+    const listing = entries.map((entry) => formatUnixListLine(entry, now));
     context.reply(ReplyCode.FileStatus, [`Status of ${path}:`, ...listing, 'End of status']);
   },
 };
