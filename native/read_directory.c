@@ -16,6 +16,7 @@
  * opened or read; the caller then takes its JavaScript path, which reports the error as usual.
  *
  * Built by node-gyp at install (binding.gyp); optional: without it Ferry lists from JavaScript.
+ * This file also holds the module's entry point; receive_to_file.c adds receiveToFile.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,6 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "ferry_native.h"
 
 #if defined(__APPLE__)
 #define MODIFIED_AT(stats) ((stats).st_mtimespec)
@@ -171,7 +174,7 @@ static void execute(napi_env env, void *data) {
   close(directory_fd);
 }
 
-static const char *errno_code(int error) {
+const char *ferry_errno_code(int error) {
   switch (error) {
     case ENOENT: return "ENOENT";
     case ENOTDIR: return "ENOTDIR";
@@ -182,6 +185,17 @@ static const char *errno_code(int error) {
     case ENFILE: return "ENFILE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOMEM: return "ENOMEM";
+    case ENOSPC: return "ENOSPC";
+    case EDQUOT: return "EDQUOT";
+    case EFBIG: return "EFBIG";
+    case EROFS: return "EROFS";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case ECONNRESET: return "ECONNRESET";
+    case EPIPE: return "EPIPE";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENOTCONN: return "ENOTCONN";
+    case ENOTSOCK: return "ENOTSOCK";
     default: return "EIO";
   }
 }
@@ -198,7 +212,7 @@ static void reject(napi_env env, Request *request, const char *code) {
 static void complete(napi_env env, napi_status status, void *data) {
   Request *request = data;
   if (status != napi_ok || request->error != 0) {
-    reject(env, request, status != napi_ok ? "ECANCELED" : errno_code(request->error));
+    reject(env, request, status != napi_ok ? "ECANCELED" : ferry_errno_code(request->error));
     free_request(env, request);
     return;
   }
@@ -277,6 +291,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "readDirectory", function);
   napi_create_uint32(env, FIELDS_PER_ENTRY, &fields);
   napi_set_named_property(env, exports, "fieldsPerEntry", fields);
+  ferry_register_receive_to_file(env, exports);
   return exports;
 }
 

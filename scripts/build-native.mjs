@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const addon = path.join(root, 'build', 'Release', 'ferry_native.node');
-const sources = [path.join(root, 'binding.gyp'), path.join(root, 'native', 'read_directory.c')];
+const sources = ['binding.gyp', 'native/ferry_native.h', 'native/read_directory.c', 'native/receive_to_file.c'].map((file) => path.join(root, file));
 const force = process.argv.includes('--force');
 
 function say(message) {

@@ -3,7 +3,8 @@
  * transfer's AbortSignal, with TYPE A conversion when asked. 226 is sent by the TransferRunner only
  * after `pipeline` resolved, i.e. after the file was completely written (or sent). Plain binary
  * transfers of local files take the storage's fast paths instead (DownloadSource.sendTo, and
- * UploadReceiver with UploadTarget.writeNow), with the same completion and failure semantics.
+ * UploadReceiver with UploadTarget.receiveFrom or writeNow), with the same completion and failure
+ * semantics.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +15,7 @@ import type { WriteOptions } from '../storage/storage.js';
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import type { TransferOutcome } from './data/transfer.js';
-import { offersWriteNow, UploadReceiver } from './data/upload-receiver.js';
+import { offersFastUpload, UploadReceiver } from './data/upload-receiver.js';
 import { CommandError } from './errors.js';
 
 /** Transforms between storage and socket: TYPE A conversion and the bandwidth cap, as configured. */
@@ -96,18 +97,22 @@ export async function receiveFile(
   };
   const target = await account.storage.openWrite(path, writeOptions);
   const stages = middleStages(context, 'upload');
-  // Plain binary upload to a storage that writes inline: read the socket into a recycled buffer.
-  const receiver = stages.length === 0 && offersWriteNow(target) ? new UploadReceiver(target) : null;
+  // Plain binary upload to a storage with a fast path: splice the socket into the file, or read it
+  // into a recycled buffer written inline.
+  const receiver = stages.length === 0 && offersFastUpload(target) ? new UploadReceiver(target) : null;
   let isTargetHandedOver = false;
   try {
     const outcome = await context.transfers.run({
       openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
       ...(options.completionText ? { completionText: options.completionText } : {}),
-      ...(receiver ? { readInto: receiver.onread } : {}),
+      ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),
       move: async (socket, signal, readsInto) => {
         isTargetHandedOver = true;
-        if (receiver && readsInto) await receiver.receive(socket, signal);
-        else await pipeThrough(socket, stages, target.stream, signal);
+        if (receiver && readsInto) {
+          await receiver.receive(socket, signal);
+          return receiver.bytesReceived;
+        }
+        await pipeThrough(socket, stages, target.stream, signal);
         return socket.bytesRead;
       },
     });

@@ -3,7 +3,7 @@
  * listing of N entries is N lstat(2) calls, and on the benchmark VM one costs ~5 µs: 10,000
  * entries ~50 ms, about vsftpd's whole LIST.
  *
- * With the native helper (native-directory.ts) one call reads the directory and stats every entry
+ * With the native helper (native-addon.ts) one call reads the directory and stats every entry
  * with fstatat(2) off the event loop, big directories on two threads: 10,000 entries in ~20 ms,
  * with no Stats objects to collect. Without it, two measures:
  * - Synchronous calls in batches, yielding to the event loop between them: ~50 ms for 10,000
@@ -18,7 +18,7 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { nativeDirectoryReader } from './native-directory.js';
+import { nativeDirectoryReader } from './native-addon.js';
 
 /** The lstat fields a listing uses (a Stats has them all). */
 export interface EntryStats {

@@ -129,6 +129,15 @@ export class InlineFileIo {
     return this.mode === 'auto' && rootIsLocal.get(this.realRoot) === true && !watchdog.isSuspended;
   }
 
+  /**
+   * True when the root is on a known local file system (with nothing mounted below) and fileIo is
+   * 'auto', whatever the watchdog says: for work that is off the event loop but should only be
+   * tried where the file system is known (splice(2) into files, see UploadTarget.receiveFrom).
+   */
+  get isLocalFileSystem(): boolean {
+    return this.mode === 'auto' && rootIsLocal.get(this.realRoot) === true;
+  }
+
   /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */
   run<T>(call: () => T): T {
     const startedAt = performance.now();

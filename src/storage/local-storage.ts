@@ -10,9 +10,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
 import { readDirectoryStats, type EntryStats } from './directory-lstat.js';
+import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
 import { InlineFileIo, type FileIoMode } from './inline-file-io.js';
 import { LocalDownload } from './local-download.js';
-import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
 export interface LocalStorageOptions {
@@ -492,7 +493,25 @@ function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
  * receiver would copy every buffer into the stream, so plain `pipeline` into the stream is cheaper.
  */
 function uploadTargetOf(stream: FileUploadStream, io: InlineFileIo): UploadTarget {
-  return io.isAllowed ? { stream, writeNow: (data) => stream.writeNow(data) } : { stream };
+  return {
+    stream,
+    ...(io.isAllowed ? { writeNow: (data: Uint8Array) => stream.writeNow(data) } : {}),
+    ...(io.isLocalFileSystem && nativeSocketReceiver() !== null ? { receiveFrom: (socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }) => stream.receiveFrom(socketFd, options) } : {}),
+  };
+}
+
+/**
+ * Spliced uploads running at once. Each keeps a libuv thread-pool thread (4 by default) for its
+ * whole duration, and the pool also serves every asynchronous file-system call; beyond this many,
+ * uploads take the JavaScript path.
+ */
+const maxSplicedUploads = 2;
+let splicedUploads = 0;
+let splicedUploadsStarted = 0;
+
+/** For tests: how many uploads went through splice(2) so far. */
+export function splicedUploadCount(): number {
+  return splicedUploadsStarted;
 }
 
 interface AtomicCommit {
@@ -532,6 +551,8 @@ class FileUploadStream extends Writable {
   #isClosed = false;
   #isCommitted = false;
   #inFlight: Promise<unknown> = Promise.resolve();
+  /** A running receiveFrom: the file descriptor must stay open until it settles. */
+  #splice: SocketToFileReceiving | null = null;
   /**
    * Accepted chunks not yet written; at most uploadWriteBytes (plus one chunk). Held by reference:
    * the writers (data sockets, transforms) never reuse a buffer they pushed.
@@ -598,6 +619,46 @@ class FileUploadStream extends Writable {
     return true;
   }
 
+  /**
+   * UploadTarget.receiveFrom: splice(2) from the socket into the file on a thread-pool thread. Not
+   * for append mode (the kernel refuses O_APPEND targets), and not while anything else was written.
+   */
+  receiveFrom(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): ReceivingUpload | null {
+    const receiver = nativeSocketReceiver();
+    const isUnused = this.#held.length === 0 && this.writableLength === 0 && !this.destroyed && !this.writableEnded && this.#splice === null;
+    if (receiver === null || this.#isAppend || !isUnused || splicedUploads >= maxSplicedUploads) return null;
+    let receiving: SocketToFileReceiving;
+    try {
+      receiving = receiver.receiveToFile(socketFd, this.#handle.fd, this.#position, options.stallTimeoutMs);
+    } catch {
+      return null; // e.g. the descriptor is not a socket: the caller takes another path
+    }
+    splicedUploads++;
+    splicedUploadsStarted++;
+    this.#splice = receiving;
+    const cancel = (): void => receiving.cancel();
+    if (options.signal.aborted) cancel();
+    else options.signal.addEventListener('abort', cancel, { once: true });
+    const running = receiving.done
+      .then(
+        (result) => {
+          this.#position += result.bytes;
+          return result;
+        },
+        (error: Error & { side?: string; bytes?: number }) => {
+          this.#position += error.bytes ?? 0;
+          throw error.side === 'file' ? toStorageError(error) : error;
+        },
+      )
+      .finally(() => {
+        splicedUploads--;
+        this.#splice = null;
+        options.signal.removeEventListener('abort', cancel);
+      });
+    this.#inFlight = running.catch(() => undefined);
+    return { done: running, bytes: () => receiving.bytes() };
+  }
+
   #run(work: () => Promise<void>, callback: (error?: Error | null) => void): void {
     const running = work();
     this.#inFlight = running.catch(() => undefined);
@@ -654,6 +715,8 @@ class FileUploadStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // A running splice writes what it already received and stops; the file closes after it.
+    this.#splice?.cancel();
     const cleanUp = async (): Promise<void> => {
       await this.#inFlight;
       if (!this.#isClosed) {

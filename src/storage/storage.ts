@@ -87,6 +87,24 @@ export interface UploadTarget {
    * Throws a StorageError when the write fails (no space, …).
    */
   writeNow?(data: Uint8Array): boolean;
+  /**
+   * Optional zero-copy path: move everything the connected TCP socket with descriptor `socketFd`
+   * delivers into the file until the socket's EOF, off the event loop (LocalStorage on Linux:
+   * splice(2)). The caller guarantees that nothing else reads the socket meanwhile. Answers null,
+   * having done nothing, when that is not possible now; the caller then uses writeNow or `stream`.
+   * `done`: after the signal aborts, the bytes already received are written and it ends
+   * "cancelled"; "stalled" when nothing arrived for stallTimeoutMs (0: never). Rejects with a
+   * StorageError for a file failure (no space, …), with the socket's error (code ECONNRESET, …)
+   * otherwise. Either way `stream` must then be ended or destroyed as usual (that closes the file).
+   */
+  receiveFrom?(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): ReceivingUpload | null;
+}
+
+/** A running UploadTarget.receiveFrom. */
+export interface ReceivingUpload {
+  readonly done: Promise<{ readonly bytes: number; readonly ending: 'end' | 'cancelled' | 'stalled' }>;
+  /** Bytes in the file so far (for progress reports). */
+  bytes(): number;
 }
 
 /**

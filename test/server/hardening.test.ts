@@ -3,6 +3,8 @@ import { connect, type Socket } from 'node:net';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { splicedUploadCount } from '../../src/storage/local-storage.js';
+import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -99,16 +101,21 @@ test('without atomic uploads an interrupted upload keeps its partial file for RE
   assert.equal(sha256(kept), sha256(head.subarray(0, kept.length)));
 });
 
-// Both write paths: inline writes (fileIo 'auto', tmpfs is local) and the thread pool (pipeline).
-for (const fileIo of ['auto', 'thread-pool'] as const) {
-  test(`a full disk answers 452 and the session stays usable (fileIo '${fileIo}')`, async (t) => {
+// Every write path: splice(2) (fileIo 'auto', tmpfs is local, Linux), inline writes (the same
+// without the splice receiver) and the thread pool (pipeline).
+for (const [fileIo, spliced] of [['auto', true], ['auto', false], ['thread-pool', false]] as const) {
+  test(`a full disk answers 452 and the session stays usable (fileIo '${fileIo}'${spliced ? ', spliced' : ''})`, { skip: spliced && nativeSocketReceiver() === null && 'splice receiver not built' }, async (t) => {
     const mountPoint = join(await makeTempDir(t), 'small-disk');
     const unmount = await mountSmallTmpfs(t, mountPoint); // skips the test without root
     if (!unmount) return;
+    setNativeSocketReceiverEnabledForTest(spliced);
+    t.after(() => setNativeSocketReceiverEnabledForTest(true));
     const { port, server } = await startTestServer(t, { root: mountPoint, fileIo });
     const connection = await RawFtpConnection.login(t, port);
     await connection.expect('TYPE I', 200);
+    const splicedBefore = splicedUploadCount();
     assert.equal(await store(t, connection, 'huge.bin', randomPayload(3 * 1024 * 1024)), 452);
+    assert.equal(splicedUploadCount() - splicedBefore, spliced ? 1 : 0);
     await connection.expect('DELE huge.bin', 250);
     assert.equal(await store(t, connection, 'small.bin', randomPayload(1000)), 226);
     connection.close();

@@ -9,7 +9,8 @@ import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
 import { readAcceptedSocketInto } from '../../src/server/data/socket-read-into.js';
 import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
 import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
-import { LocalStorage } from '../../src/storage/local-storage.js';
+import { LocalStorage, splicedUploadCount } from '../../src/storage/local-storage.js';
+import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { createStorageError } from '../../src/storage/storage.js';
 import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
@@ -115,7 +116,9 @@ test('a storage failure ends the upload with that error and cuts the connection'
   await new Promise((resolve) => client.once('close', resolve));
 });
 
-test('a binary STOR reads the data socket into a pooled buffer in passive and active mode; ASCII does not', async (t) => {
+test('without the splice receiver a binary STOR reads the data socket into a pooled buffer in passive and active mode; ASCII does not', async (t) => {
+  setNativeSocketReceiverEnabledForTest(false);
+  t.after(() => setNativeSocketReceiverEnabledForTest(true));
   const { port, root } = await startTestServer(t);
   await isRootOnLocalFileSystem(root);
   const connection = await RawFtpConnection.login(t, port);
@@ -138,6 +141,64 @@ test('a binary STOR reads the data socket into a pooled buffer in passive and ac
   await connection.expect('TYPE A', 200);
   await upload('ascii.txt', 'passive', Buffer.from('no carriage returns here\n'.repeat(40_000)));
   assert.equal(pooledBufferCount(), 0, 'TYPE A converts through the stream path');
+});
+
+test('with the splice receiver a binary STOR goes to the file through splice in passive and active mode, from the REST offset; APPE and ASCII do not', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
+  const { port, root } = await startTestServer(t);
+  await isRootOnLocalFileSystem(root);
+  const connection = await RawFtpConnection.login(t, port);
+  const upload = async (command: string, mode: 'passive' | 'active', payload: Buffer): Promise<number> => {
+    const splicedBefore = splicedUploadCount();
+    const opened = mode === 'passive' ? await connection.openPassive(t) : (await connection.openActive(t)).accepted;
+    connection.write(`${command}\r\n`);
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    (await opened).end(payload);
+    assert.equal((await connection.nextReply()).replyCode, 226);
+    return splicedUploadCount() - splicedBefore;
+  };
+  await connection.expect('TYPE I', 200);
+  const passive = randomPayload(3_000_000);
+  assert.equal(await upload('STOR passive.bin', 'passive', passive), 1, 'passive: spliced');
+  assert.equal(sha256(await readFile(join(root, 'passive.bin'))), sha256(passive));
+  const active = randomPayload(2_000_001);
+  assert.equal(await upload('STOR active.bin', 'active', active), 1, 'active: spliced');
+  assert.equal(sha256(await readFile(join(root, 'active.bin'))), sha256(active));
+
+  // REST then STOR: the rest of the file goes from the offset, the head stays.
+  await connection.expect(`REST ${1_000_000}`, 350);
+  const tail = randomPayload(1_500_000);
+  assert.equal(await upload('STOR passive.bin', 'passive', tail), 1);
+  assert.equal(sha256(await readFile(join(root, 'passive.bin'))), sha256(Buffer.concat([passive.subarray(0, 1_000_000), tail])));
+
+  // APPE: the kernel refuses splice into O_APPEND files, so it takes the buffer path.
+  const more = randomPayload(700_000);
+  assert.equal(await upload('APPE active.bin', 'passive', more), 0, 'APPE: not spliced');
+  assert.equal(sha256(await readFile(join(root, 'active.bin'))), sha256(Buffer.concat([active, more])));
+
+  await connection.expect('TYPE A', 200);
+  assert.equal(await upload('STOR ascii.txt', 'passive', Buffer.from('line\r\n'.repeat(10_000))), 0, 'TYPE A: converted on the stream path');
+  assert.equal((await readFile(join(root, 'ascii.txt'))).toString(), 'line\n'.repeat(10_000));
+});
+
+test('at most two uploads are spliced at once; the others take the buffer path, all intact', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
+  const { port, root } = await startTestServer(t);
+  await isRootOnLocalFileSystem(root);
+  const splicedBefore = splicedUploadCount();
+  const payloads = [0, 1, 2, 3].map(() => randomPayload(1_200_000));
+  const sessions = await Promise.all(payloads.map(() => RawFtpConnection.login(t, port)));
+  const dataSockets = [];
+  for (const [index, connection] of sessions.entries()) {
+    await connection.expect('TYPE I', 200);
+    const data = await connection.openPassive(t);
+    connection.write(`STOR four-${index}.bin\r\n`);
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    data.write(payloads[index]!.subarray(0, 1000)); // all four are open and running before any ends
+    dataSockets.push(data);
+  }
+  for (const [index, data] of dataSockets.entries()) data.end(payloads[index]!.subarray(1000));
+  for (const connection of sessions) assert.equal((await connection.nextReply()).replyCode, 226);
+  for (const [index, payload] of payloads.entries()) assert.equal(sha256(await readFile(join(root, `four-${index}.bin`))), sha256(payload));
+  assert.equal(splicedUploadCount() - splicedBefore, 2, 'two spliced, two on the buffer path');
 });
 
 test("with fileIo 'thread-pool' a binary STOR takes the stream path (no receive buffer to copy from)", async (t) => {

@@ -16,7 +16,23 @@
 import { Socket, type OnReadOpts } from 'node:net';
 
 interface SocketInternals {
-  _handle: (object & { reading?: boolean }) | null;
+  _handle: (object & { reading?: boolean; fd?: number }) | null;
+}
+
+/** Whether the socket has not read a byte and will not until resumed (as accepted with pauseOnConnect, or made with pauseOnCreate). */
+function isUntouched(socket: Socket, handle: SocketInternals['_handle']): boolean {
+  return socket.readableFlowing === false && !handle?.reading && socket.bytesRead === 0 && socket.readableLength === 0 && !socket.destroyed;
+}
+
+/**
+ * The file descriptor of a plain TCP socket that has not read anything yet (paused since it was
+ * made), for a reader outside Node (splice(2), see UploadTarget.receiveFrom); null when there is
+ * none (TLS, not Unix, already reading). The caller must keep the socket paused while it reads.
+ */
+export function untouchedSocketDescriptor(socket: Socket): number | null {
+  const handle = (socket as unknown as SocketInternals)._handle;
+  const descriptor = handle?.fd;
+  return handle && isUntouched(socket, handle) && typeof descriptor === 'number' && descriptor >= 0 ? descriptor : null;
 }
 
 /** A socket reading into `onread`'s buffers in place of `socket` (which is released), or null when that cannot be done. */
@@ -24,8 +40,7 @@ export function readAcceptedSocketInto(socket: Socket, onread: OnReadOpts): Sock
   const internals = socket as unknown as SocketInternals;
   const handle = internals._handle;
   // Only a socket still paused as accepted (pauseOnConnect): nothing read, nothing about to be.
-  const isUntouched = socket.readableFlowing === false && !handle?.reading && socket.bytesRead === 0 && socket.readableLength === 0;
-  if (!handle || !isUntouched || socket.destroyed) return null;
+  if (!handle || !isUntouched(socket, handle)) return null;
   internals._handle = null;
   // Without a handle, destroy() only settles the old object's state (and its server's connection count).
   socket.destroy();

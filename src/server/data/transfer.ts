@@ -17,6 +17,8 @@ export interface TransferSpec {
   readonly completionText?: string;
   /** For uploads into recycled buffers: the socket reads into these when it can (see data-channel.ts). */
   readonly readInto?: OnReadOpts;
+  /** Bytes moved so far, where the socket's own counters do not see them (spliced uploads); for STAT. */
+  readonly bytesMoved?: () => number;
   /**
    * Move the bytes between the data socket and storage; resolve with the byte count only when the
    * destination has everything (for uploads: the file is written and closed). `readsInto` tells
@@ -44,13 +46,14 @@ export interface TransferRunnerOptions {
 
 interface ActiveTransfer {
   readonly controller: AbortController;
+  readonly spec: TransferSpec;
   readonly finished: Promise<void>;
   readonly startedAt: number;
   socket: Socket | null;
 }
 
 /** Error used to destroy a data socket that made no progress in time. */
-class DataStallError extends Error {
+export class DataStallError extends Error {
   override readonly name = 'DataStallError';
   readonly code = 'ERR_FTP_DATA_STALLED';
 }
@@ -70,7 +73,7 @@ export class TransferRunner {
   describe(): string | null {
     if (!this.active) return null;
     const socket = this.active.socket;
-    const bytes = socket ? socket.bytesRead + socket.bytesWritten : 0;
+    const bytes = this.active.spec.bytesMoved?.() ?? (socket ? socket.bytesRead + socket.bytesWritten : 0);
     return `Transfer in progress: ${bytes} bytes so far, ${Math.round((Date.now() - this.active.startedAt) / 1000)} s.`;
   }
 
@@ -80,6 +83,7 @@ export class TransferRunner {
     let markFinished!: () => void;
     const active: ActiveTransfer = {
       controller,
+      spec,
       finished: new Promise<void>((resolve) => (markFinished = resolve)),
       startedAt: Date.now(),
       socket: null,
@@ -153,7 +157,7 @@ export class TransferRunner {
       reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
       return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
     } catch (error) {
-      const bytes = socket.bytesRead + socket.bytesWritten;
+      const bytes = spec.bytesMoved?.() ?? socket.bytesRead + socket.bytesWritten;
       if (signal.aborted) {
         reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
         return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, bytes);

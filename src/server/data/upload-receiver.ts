@@ -1,6 +1,9 @@
 /**
  * An upload read straight from the data socket into one recycled buffer, each filled buffer
  * written to storage with UploadTarget.writeNow (inline, so the buffer is free again at once).
+ * Better still, when the storage offers UploadTarget.receiveFrom and the socket has not read yet,
+ * the socket's descriptor is handed over and the bytes go to the file without passing through
+ * JavaScript at all (splice(2), off the event loop); Node's socket stays paused meanwhile.
  * When the storage answers "not now", the filled stretch is copied into its stream instead, and
  * the socket pauses until that stream drains: the same ordering and backpressure as `pipeline`.
  *
@@ -12,15 +15,17 @@
  */
 import type { OnReadOpts, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
-import type { UploadTarget } from '../../storage/storage.js';
+import type { ReceivingUpload, UploadTarget } from '../../storage/storage.js';
 import { returnTransferBuffers, takeTransferBuffer } from '../../storage/transfer-buffer-pool.js';
+import { untouchedSocketDescriptor } from './socket-read-into.js';
+import { DataStallError } from './transfer.js';
 
-/** An upload target that offers the inline fast path. */
-export type InlineUploadTarget = UploadTarget & Required<Pick<UploadTarget, 'writeNow'>>;
-
-/** Whether a target can be received into recycled buffers. */
-export function offersWriteNow(target: UploadTarget): target is InlineUploadTarget {
-  return typeof target.writeNow === 'function';
+/**
+ * Whether a target offers a fast path this receiver uses (writeNow or receiveFrom). Without
+ * either, plain `pipeline` into the stream is cheaper: the receiver would copy every buffer.
+ */
+export function offersFastUpload(target: UploadTarget): boolean {
+  return typeof target.writeNow === 'function' || typeof target.receiveFrom === 'function';
 }
 
 /** Receives one upload; `onread` must be given to the data socket when it is created. */
@@ -32,8 +37,10 @@ export class UploadReceiver {
   #filled = 0;
   #socket: Socket | null = null;
   #failure: Error | null = null;
+  /** The running or finished receiveFrom, when it was used (the socket's own count then stays 0). */
+  #spliced: ReceivingUpload | null = null;
 
-  constructor(private readonly target: InlineUploadTarget) {
+  constructor(private readonly target: UploadTarget) {
     this.onread = {
       buffer: () => this.#currentBuffer().subarray(this.#filled),
       callback: (bytes) => this.#onBytes(bytes),
@@ -43,16 +50,23 @@ export class UploadReceiver {
     target.stream.on('error', (error) => this.#fail(error));
   }
 
+  /** Bytes received so far (all of them once receive() settled). */
+  get bytesReceived(): number {
+    return this.#spliced?.bytes() ?? this.#socket?.bytesRead ?? 0;
+  }
+
   /** Move the socket's bytes into the target until the socket ends; see the module comment. */
   async receive(socket: Socket, signal: AbortSignal): Promise<void> {
     this.#socket = socket;
     try {
       if (this.#failure) throw this.#failure;
-      socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
-      await finished(socket, { writable: false, signal });
-      if (this.#failure) throw this.#failure;
-      this.#flush();
-      if (this.#failure) throw this.#failure;
+      if (!(await this.#receiveSpliced(socket, signal))) {
+        socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
+        await finished(socket, { writable: false, signal });
+        if (this.#failure) throw this.#failure;
+        this.#flush();
+        if (this.#failure) throw this.#failure;
+      }
       this.target.stream.end();
       await finished(this.target.stream, { readable: false, signal });
     } catch (error) {
@@ -64,6 +78,25 @@ export class UploadReceiver {
     } finally {
       this.#release();
     }
+  }
+
+  /**
+   * The whole upload through UploadTarget.receiveFrom, when the target offers it and the socket is
+   * still untouched; false (nothing consumed) when that path is not taken.
+   */
+  async #receiveSpliced(socket: Socket, signal: AbortSignal): Promise<boolean> {
+    const descriptor = this.target.receiveFrom ? untouchedSocketDescriptor(socket) : null;
+    if (descriptor === null) return false;
+    const stallTimeoutMs = socket.timeout ?? 0;
+    const receiving = this.target.receiveFrom!(descriptor, { signal, stallTimeoutMs });
+    if (receiving === null) return false;
+    this.#spliced = receiving;
+    // Node sees no reads now, so its idle timer would call a busy upload stalled: the splice keeps that clock.
+    socket.setTimeout(0);
+    const result = await receiving.done;
+    if (result.ending === 'stalled') throw new DataStallError('data connection stalled');
+    if (result.ending === 'cancelled') signal.throwIfAborted(); // only the signal cancels it
+    return true;
   }
 
   #currentBuffer(): Buffer {
@@ -86,7 +119,7 @@ export class UploadReceiver {
     const data = this.#currentBuffer().subarray(0, this.#filled);
     this.#filled = 0;
     try {
-      if (this.target.writeNow(data)) return true;
+      if (this.target.writeNow?.(data)) return true;
       // Not now (watchdog, or data already queued): the stream gets a copy, the buffer refills at once.
       const hasRoom = this.target.stream.write(Buffer.from(data));
       if (!hasRoom) this.target.stream.once('drain', () => this.#socket?.resume());

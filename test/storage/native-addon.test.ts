@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { untouchedSocketDescriptor } from '../../src/server/data/socket-read-into.js';
 import { readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
-import { isNativeDirectoryReaderBuilt, nativeDirectoryReader, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-directory.js';
+import { isNativeDirectoryReaderBuilt, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
+import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** readDirectoryStats with or without the native reader, as name → stats (copied). */
@@ -93,10 +97,89 @@ test('a missing directory or a file fails with fs.readdir’s error, natively or
 
 test('FERRY_NATIVE=0 turns the native reader off', () => {
   // The module beside this test's own import: src/ under tsx, dist/src/ when compiled.
-  const moduleUrl = new URL('../../src/storage/native-directory.js', import.meta.url).href;
+  const moduleUrl = new URL('../../src/storage/native-addon.js', import.meta.url).href;
   const script = `import(${JSON.stringify(moduleUrl)}).then((m) => process.stdout.write(String(m.nativeDirectoryReader() === null && !m.isNativeDirectoryReaderBuilt())))`;
   const run = (value: string) =>
     spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, FERRY_NATIVE: value }, encoding: 'utf8' }).stdout;
   assert.equal(run('0'), 'true');
   if (isNativeDirectoryReaderBuilt()) assert.equal(run('1'), 'false');
+});
+
+/** A loopback connection whose accepted end is paused on connect (as passive data sockets are) and its descriptor. */
+async function pausedSocketPair(t: TestContext): Promise<{ client: Socket; accepted: Socket; descriptor: number }> {
+  const server = createServer({ pauseOnConnect: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const [accepted] = (await once(server, 'connection')) as [Socket];
+  accepted.on('error', () => undefined);
+  t.after(() => {
+    client.destroy();
+    accepted.destroy();
+    server.close();
+  });
+  const descriptor = untouchedSocketDescriptor(accepted);
+  assert.ok(descriptor !== null, 'an accepted, paused socket has a descriptor to hand over');
+  return { client, accepted, descriptor };
+}
+
+const receiver = { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' };
+
+test('the splice receiver is built on Linux', { skip: process.platform !== 'linux' || process.env['FERRY_NATIVE'] === '0' }, () => {
+  assert.ok(nativeSocketReceiver() !== null);
+});
+
+test('receiveToFile moves every byte from the socket into the file from the given position until EOF', receiver, async (t) => {
+  const directory = await makeTempDir(t);
+  const { client, descriptor } = await pausedSocketPair(t);
+  const file = join(directory, 'up');
+  writeFileSync(file, 'HEAD-and-old-tail');
+  const fd = openSync(file, 'r+');
+  t.after(() => closeSync(fd));
+  const payload = randomPayload(3 * 1024 * 1024 + 4321);
+  const receiving = nativeSocketReceiver()!.receiveToFile(descriptor, fd, 5, 0);
+  client.end(payload);
+  assert.deepEqual(await receiving.done, { bytes: payload.length, ending: 'end' });
+  assert.equal(receiving.bytes(), payload.length);
+  const stored = readFileSync(file);
+  assert.equal(stored.subarray(0, 5).toString(), 'HEAD-');
+  assert.equal(stored.length, 5 + payload.length);
+  assert.equal(sha256(stored.subarray(5)), sha256(payload));
+});
+
+test('after cancel() receiveToFile writes what already arrived and ends "cancelled"; a silent socket ends "stalled"', receiver, async (t) => {
+  const directory = await makeTempDir(t);
+  const { client, descriptor } = await pausedSocketPair(t);
+  const fd = openSync(join(directory, 'partial'), 'w');
+  t.after(() => closeSync(fd));
+  const head = randomPayload(200_000);
+  const receiving = nativeSocketReceiver()!.receiveToFile(descriptor, fd, 0, 0);
+  client.write(head); // and no end
+  for (let attempt = 0; receiving.bytes() < head.length; attempt++) {
+    assert.ok(attempt < 500, 'the bytes sent arrive');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  receiving.cancel();
+  assert.deepEqual(await receiving.done, { bytes: head.length, ending: 'cancelled' });
+  assert.equal(sha256(readFileSync(join(directory, 'partial'))), sha256(head));
+
+  const quiet = await pausedSocketPair(t);
+  const startedAt = Date.now();
+  const stalled = nativeSocketReceiver()!.receiveToFile(quiet.descriptor, fd, 0, 150);
+  assert.deepEqual(await stalled.done, { bytes: 0, ending: 'stalled' });
+  assert.ok(Date.now() - startedAt >= 140, 'not before the stall timeout');
+});
+
+test('receiveToFile rejects with the failing side: a file it cannot write, bad arguments', receiver, async (t) => {
+  const directory = await makeTempDir(t);
+  const { client, descriptor } = await pausedSocketPair(t);
+  writeFileSync(join(directory, 'read-only'), '');
+  const fd = openSync(join(directory, 'read-only'), 'r');
+  t.after(() => closeSync(fd));
+  const receiving = nativeSocketReceiver()!.receiveToFile(descriptor, fd, 0, 0);
+  client.end(randomPayload(100_000));
+  await assert.rejects(receiving.done, { code: 'EBADF', side: 'file', bytes: 0 });
+  assert.throws(() => nativeSocketReceiver()!.receiveToFile(-1, fd, 0, 0), TypeError);
+  assert.throws(() => nativeSocketReceiver()!.receiveToFile(descriptor, fd, -5, 0), TypeError);
 });

@@ -1,0 +1,103 @@
+/**
+ * The optional native helper (native/, built by node-gyp at install), two functions:
+ * - readDirectory: read a directory and lstat every entry with fstatat(2) on thread-pool threads,
+ *   answered as one Float64Array (listings);
+ * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
+ *   loop and without copying it through user space (STOR).
+ * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
+ * and Ferry does the same work from JavaScript.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What the addon exports. */
+export interface NativeDirectoryReader {
+  /** Numbers per entry in `stats`: mode (-1: could not be stat'ed), size, mtimeMs, dev, ino. */
+  readonly fieldsPerEntry: number;
+  /**
+   * The entries of `directory` (without "." and "..", sorted like fs.readdir) as their names
+   * joined with "\0", and their lstat numbers; rejects (error.code "ENOENT", "EACCES", ...) if the
+   * directory cannot be read.
+   */
+  readDirectory(directory: string): Promise<{ count: number; names: string; stats: Float64Array }>;
+}
+
+/** How receiveToFile's `done` settles when it does not reject. */
+export interface SocketToFileResult {
+  readonly bytes: number;
+  /** "end": the socket's EOF; "cancelled": after cancel(); "stalled": nothing arrived for the stall timeout. */
+  readonly ending: 'end' | 'cancelled' | 'stalled';
+}
+
+/** One running receiveToFile. */
+export interface SocketToFileReceiving {
+  /** Rejects with error.code (errno name), error.side ("socket" | "file" | "pipe") and error.bytes. */
+  readonly done: Promise<SocketToFileResult>;
+  /** Stop once the bytes already received are written; `done` then ends "cancelled". */
+  cancel(): void;
+  /** Bytes written to the file so far. */
+  bytes(): number;
+}
+
+/** The splice receiver (see native/receive_to_file.c). */
+export interface NativeSocketReceiver {
+  receiveToFile(socketFd: number, fileFd: number, position: number, stallTimeoutMs: number): SocketToFileReceiving;
+}
+
+const addonFile = path.join('build', 'Release', 'ferry_native.node');
+
+/** The package root: the nearest folder above this module holding binding.gyp (from src/storage or dist/src/storage). */
+function packageRoot(): string | null {
+  let folder = path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    if (existsSync(path.join(folder, 'binding.gyp'))) return folder;
+    folder = path.dirname(folder);
+  }
+  return null;
+}
+
+type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver>;
+
+function load(): Addon | null {
+  if (process.env['FERRY_NATIVE'] === '0') return null;
+  const root = packageRoot();
+  if (root === null || !existsSync(path.join(root, addonFile))) return null;
+  try {
+    const addon = createRequire(import.meta.url)(path.join(root, addonFile)) as Addon;
+    return typeof addon.readDirectory === 'function' && addon.fieldsPerEntry === 5 ? addon : null;
+  } catch {
+    return null; // built for another Node ABI or platform: the JavaScript path serves
+  }
+}
+
+const loaded = load();
+let enabled = true;
+
+/** The native helper, or null when it is not available (or turned off for a test). */
+export function nativeDirectoryReader(): NativeDirectoryReader | null {
+  return enabled ? loaded : null;
+}
+
+/** Whether the addon was built and loads (whatever a test turned off). */
+export function isNativeDirectoryReaderBuilt(): boolean {
+  return loaded !== null;
+}
+
+/** Tests: list directories with or without the native helper. */
+export function setNativeDirectoryReaderEnabledForTest(value: boolean): void {
+  enabled = value;
+}
+
+let isReceiverEnabled = true;
+
+/** The splice receiver, or null when it is not available (not Linux, not built, or turned off for a test). */
+export function nativeSocketReceiver(): NativeSocketReceiver | null {
+  return isReceiverEnabled && typeof loaded?.receiveToFile === 'function' ? (loaded as NativeSocketReceiver) : null;
+}
+
+/** Tests: receive uploads with or without the splice receiver. */
+export function setNativeSocketReceiverEnabledForTest(value: boolean): void {
+  isReceiverEnabled = value;
+}
