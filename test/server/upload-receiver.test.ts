@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -15,27 +15,9 @@ import { createStorageError } from '../../src/storage/storage.js';
 import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection } from '../helpers/raw-ftp.js';
+import { pausedConnection } from '../helpers/paused-connection.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTestServer } from '../helpers/test-server.js';
-
-/** A loopback connection whose accepted end is paused on connect, as passive data sockets are. */
-async function pausedConnection(t: TestContext): Promise<{ server: Server; accepted: Socket; client: Socket }> {
-  const server = createServer({ pauseOnConnect: true });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  assert.ok(address && typeof address === 'object');
-  const client = connect(address.port, '127.0.0.1');
-  client.on('error', () => undefined);
-  const [accepted] = (await once(server, 'connection')) as [Socket];
-  accepted.on('error', () => undefined);
-  t.after(() => {
-    client.destroy();
-    accepted.destroy();
-    server.close();
-  });
-  return { server, accepted, client };
-}
 
 function connectionCount(server: Server): Promise<number> {
   return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));

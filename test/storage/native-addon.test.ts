@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { untouchedSocketDescriptor } from '../../src/server/data/socket-read-into.js';
 import { readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
 import { isNativeDirectoryReaderBuilt, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
+import { pausedConnection } from '../helpers/paused-connection.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** readDirectoryStats with or without the native reader, as name → stats (copied). */
@@ -105,20 +105,9 @@ test('FERRY_NATIVE=0 turns the native reader off', () => {
   if (isNativeDirectoryReaderBuilt()) assert.equal(run('1'), 'false');
 });
 
-/** A loopback connection whose accepted end is paused on connect (as passive data sockets are) and its descriptor. */
+/** A paused accepted socket (as passive data sockets are), its client, and the descriptor to hand over. */
 async function pausedSocketPair(t: TestContext): Promise<{ client: Socket; accepted: Socket; descriptor: number }> {
-  const server = createServer({ pauseOnConnect: true });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  client.on('error', () => undefined);
-  const [accepted] = (await once(server, 'connection')) as [Socket];
-  accepted.on('error', () => undefined);
-  t.after(() => {
-    client.destroy();
-    accepted.destroy();
-    server.close();
-  });
+  const { client, accepted } = await pausedConnection(t);
   const descriptor = untouchedSocketDescriptor(accepted);
   assert.ok(descriptor !== null, 'an accepted, paused socket has a descriptor to hand over');
   return { client, accepted, descriptor };
