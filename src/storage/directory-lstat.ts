@@ -4,7 +4,7 @@
  * entries ~50 ms, about vsftpd's whole LIST.
  *
  * With the native helper (native-addon.ts) one call reads the directory and stats every entry
- * with fstatat(2) off the event loop, big directories on two threads: 10,000 entries in ~20 ms,
+ * with fstatat(2) off the event loop, big directories on two threads: 10,000 entries in ~20-30 ms,
  * with no Stats objects to collect. Without it, two measures:
  * - Synchronous calls in batches, yielding to the event loop between them: ~50 ms for 10,000
  *   instead of ~55-270 ms through the thread pool (one round trip per entry, 16-256 in flight),

@@ -488,15 +488,19 @@ function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
 }
 
 /**
- * The upload target; writeNow is offered only while inline writes are allowed when the upload
- * starts. Otherwise (fileIo 'thread-pool', a non-local file system, the watchdog tripped) a
+ * The upload target. writeNow is offered only while inline writes are allowed when the upload
+ * starts: otherwise (fileIo 'thread-pool', a non-local file system, the watchdog tripped) a
  * receiver would copy every buffer into the stream, so plain `pipeline` into the stream is cheaper.
+ * receiveFrom (splice, off the event loop) is offered on a known local file system with fileIo
+ * 'auto' when the native helper is there, whatever the watchdog says.
  */
 function uploadTargetOf(stream: FileUploadStream, io: InlineFileIo): UploadTarget {
   return {
     stream,
     ...(io.isAllowed ? { writeNow: (data: Uint8Array) => stream.writeNow(data) } : {}),
-    ...(io.isLocalFileSystem && nativeSocketReceiver() !== null ? { receiveFrom: (socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }) => stream.receiveFrom(socketFd, options) } : {}),
+    ...(io.isLocalFileSystem && nativeSocketReceiver() !== null
+      ? { receiveFrom: (socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }) => stream.receiveFrom(socketFd, options) }
+      : {}),
   };
 }
 
