@@ -260,3 +260,34 @@ test('a storage stream that fails later (the fallback path) ends the upload with
   await assert.rejects(receiver.receive(adopted, new AbortController().signal), { name: 'StorageError', kind: 'no-space' });
   assert.ok(adopted.destroyed);
 });
+
+for (const spliced of [true, false]) {
+  test(`a client that resets the data connection mid-upload gets 426, the bytes that arrived stay, and the session goes on (${spliced ? 'spliced' : 'buffer path'})`, { skip: spliced && nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
+    setNativeSocketReceiverEnabledForTest(spliced);
+    t.after(() => setNativeSocketReceiverEnabledForTest(true));
+    const { port, root } = await startTestServer(t);
+    await isRootOnLocalFileSystem(root);
+    const connection = await RawFtpConnection.login(t, port);
+    await connection.expect('TYPE I', 200);
+    const splicedBefore = splicedUploadCount();
+    const data = await connection.openPassive(t);
+    data.on('error', () => undefined);
+    connection.write('STOR reset.bin\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    const head = randomPayload(400_000);
+    await new Promise<void>((resolve) => data.write(head, () => resolve()));
+    for (let attempt = 0; ; attempt++) {
+      const status = await connection.expect('STAT', 211);
+      if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
+      assert.ok(attempt < 200, 'the server reads the bytes sent');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    data.resetAndDestroy(); // RST, not FIN: the upload did not end, the connection broke
+    const reply = await connection.nextReply();
+    assert.equal(reply.replyCode, 426, reply.lines.join(' '));
+    assert.equal(splicedUploadCount() - splicedBefore, spliced ? 1 : 0);
+    const kept = await readFile(join(root, 'reset.bin'));
+    assert.equal(sha256(kept), sha256(head), 'every byte that arrived is in the partial file');
+    await connection.expect('NOOP', 200);
+  });
+}
