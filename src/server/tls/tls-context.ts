@@ -146,11 +146,17 @@ async function readPem(file: string, what: string): Promise<Buffer> {
 
 /** Read the three files and prove they form a usable context (key matches certificate). */
 async function readPemFiles(settings: TlsCertificateSettings): Promise<PemFiles> {
-  const [cert, key, ca] = await Promise.all([
+  // Read together, but a failure is reported in a fixed order (certificate, key, CA): with
+  // Promise.all the message named whichever read failed first, so the same broken settings gave
+  // one error or the other from run to run (a test saw both).
+  const reads = await Promise.allSettled([
     readPem(settings.certFile, 'certificate'),
     readPem(settings.keyFile, 'private key'),
     settings.caFile === null ? Promise.resolve(null) : readPem(settings.caFile, 'CA file'),
   ]);
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [cert, key, ca] = reads.map((read) => (read as PromiseFulfilledResult<Buffer | null>).value) as [Buffer, Buffer, Buffer | null];
   try {
     createSecureContext({ cert, key, ...(ca ? { ca } : {}), minVersion: settings.minVersion });
   } catch (error) {
