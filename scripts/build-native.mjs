@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * Build Ferry's optional native helper (native/read_directory.c → build/Release/ferry_native.node)
+ * Build Ferry's optional native helper (native/*.c → build/Release/ferry_native.node)
  * with node-gyp. Runs at `npm install` and as `npm run build:native`. Optional by design: if
  * there is no compiler, no Node headers or the platform is Windows, it warns and exits 0, and
- * Ferry lists directories from JavaScript instead (slower for big directories, same results).
+ * Ferry uses its JavaScript paths instead (slower big listings and uploads, same results).
  * Skipped when the addon is newer than its sources, or when FERRY_NATIVE=0.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,15 +25,17 @@ if (process.env.FERRY_NATIVE === '0') {
   process.exit(0);
 }
 if (process.platform === 'win32') {
-  say('not built on Windows; directories are listed from JavaScript');
+  say('not built on Windows; Ferry lists directories and receives uploads from JavaScript');
   process.exit(0);
 }
 if (!force && existsSync(addon) && sources.every((source) => statSync(source).mtimeMs <= statSync(addon).mtimeMs)) {
   process.exit(0); // up to date
 }
 
-// node-gyp comes with npm: npm puts it on PATH for scripts and names it in npm_config_node_gyp.
-const nodeGyp = process.env.npm_config_node_gyp;
+// node-gyp comes with npm: npm names it in npm_config_node_gyp for scripts; run by hand, look for
+// npm's copy beside this Node.
+const bundledNodeGyp = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+const nodeGyp = process.env.npm_config_node_gyp ?? (existsSync(bundledNodeGyp) ? bundledNodeGyp : undefined);
 const command = nodeGyp ? process.execPath : 'node-gyp';
 const args = [...(nodeGyp ? [nodeGyp] : []), 'rebuild', '--release'];
 // Build against the running Node's own headers when they are installed beside it (Debian/NodeSource
@@ -46,5 +48,5 @@ if (result.status === 0 && existsSync(addon)) {
   say('built');
 } else {
   const detail = (result.error?.message ?? `${result.stderr}`.trim().split('\n').slice(-8).join('\n')) || `exit ${result.status}`;
-  say(`not built (${detail}); directories are listed from JavaScript instead`);
+  say(`not built (${detail}); Ferry lists directories and receives uploads from JavaScript instead`);
 }
