@@ -291,3 +291,28 @@ for (const spliced of [true, false]) {
     await connection.expect('NOOP', 200);
   });
 }
+
+test('closing the server during a spliced upload ends it at once and keeps what arrived', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
+  const { port, root, server } = await startTestServer(t);
+  await isRootOnLocalFileSystem(root);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const splicedBefore = splicedUploadCount();
+  const data = await connection.openPassive(t);
+  data.on('error', () => undefined);
+  connection.write('STOR open.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const head = randomPayload(300_000);
+  await new Promise<void>((resolve) => data.write(head, () => resolve())); // and the client keeps the connection open
+  for (let attempt = 0; ; attempt++) {
+    const status = await connection.expect('STAT', 211);
+    if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
+    assert.ok(attempt < 200, 'the server reads the bytes sent');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(splicedUploadCount() - splicedBefore, 1);
+  const startedAt = Date.now();
+  await server.close();
+  assert.ok(Date.now() - startedAt < 2000, `close took ${Date.now() - startedAt} ms`);
+  assert.equal(sha256(await readFile(join(root, 'open.bin'))), sha256(head));
+});
