@@ -19,6 +19,16 @@ import { pausedConnection } from '../helpers/paused-connection.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTestServer } from '../helpers/test-server.js';
 
+/** Wait until the server has taken `bytes` bytes of the running upload (STAT reports its byte count). */
+async function untilServerHasRead(connection: RawFtpConnection, bytes: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const status = await connection.expect('STAT', 211);
+    if (status.lines.some((line) => line.includes(`${bytes} bytes so far`))) return;
+    assert.ok(attempt < 200, 'the server reads the bytes sent');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function connectionCount(server: Server): Promise<number> {
   return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 }
@@ -211,13 +221,7 @@ for (const mode of ['passive', 'active'] as const) {
     data.on('error', () => undefined);
     const head = randomPayload(600_000); // more than one receive buffer, not a multiple of it
     await new Promise<void>((resolve) => data.write(head, () => resolve()));
-    // Wait until the server has read it all (STAT reports the transfer's byte count).
-    for (let attempt = 0; ; attempt++) {
-      const status = await connection.expect('STAT', 211);
-      if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
-      assert.ok(attempt < 200, 'the server reads the bytes sent');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilServerHasRead(connection, head.length);
     connection.write('ABOR\r\n');
     assert.equal((await connection.nextReply()).replyCode, 426);
     assert.equal((await connection.nextReply()).replyCode, 226);
@@ -261,27 +265,31 @@ test('a storage stream that fails later (the fallback path) ends the upload with
   assert.ok(adopted.destroyed);
 });
 
+/**
+ * A server, a logged-in binary session and a STOR of `name` under way over passive mode: `bytes`
+ * sent and taken by the server, the data connection still open.
+ */
+async function uploadUnderway(t: TestContext, name: string, bytes: number) {
+  const { port, root, server } = await startTestServer(t);
+  await isRootOnLocalFileSystem(root);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const splicedBefore = splicedUploadCount();
+  const data = await connection.openPassive(t);
+  data.on('error', () => undefined);
+  connection.write(`STOR ${name}\r\n`);
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const head = randomPayload(bytes);
+  await new Promise<void>((resolve) => data.write(head, () => resolve()));
+  await untilServerHasRead(connection, head.length);
+  return { root, server, connection, data, head, splicedBefore };
+}
+
 for (const spliced of [true, false]) {
   test(`a client that resets the data connection mid-upload gets 426, the bytes that arrived stay, and the session goes on (${spliced ? 'spliced' : 'buffer path'})`, { skip: spliced && nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
     setNativeSocketReceiverEnabledForTest(spliced);
     t.after(() => setNativeSocketReceiverEnabledForTest(true));
-    const { port, root } = await startTestServer(t);
-    await isRootOnLocalFileSystem(root);
-    const connection = await RawFtpConnection.login(t, port);
-    await connection.expect('TYPE I', 200);
-    const splicedBefore = splicedUploadCount();
-    const data = await connection.openPassive(t);
-    data.on('error', () => undefined);
-    connection.write('STOR reset.bin\r\n');
-    assert.equal((await connection.nextReply()).replyCode, 150);
-    const head = randomPayload(400_000);
-    await new Promise<void>((resolve) => data.write(head, () => resolve()));
-    for (let attempt = 0; ; attempt++) {
-      const status = await connection.expect('STAT', 211);
-      if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
-      assert.ok(attempt < 200, 'the server reads the bytes sent');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { root, connection, data, head, splicedBefore } = await uploadUnderway(t, 'reset.bin', 400_000);
     data.resetAndDestroy(); // RST, not FIN: the upload did not end, the connection broke
     const reply = await connection.nextReply();
     assert.equal(reply.replyCode, 426, reply.lines.join(' '));
@@ -293,23 +301,7 @@ for (const spliced of [true, false]) {
 }
 
 test('closing the server during a spliced upload ends it at once and keeps what arrived', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
-  const { port, root, server } = await startTestServer(t);
-  await isRootOnLocalFileSystem(root);
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const splicedBefore = splicedUploadCount();
-  const data = await connection.openPassive(t);
-  data.on('error', () => undefined);
-  connection.write('STOR open.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
-  const head = randomPayload(300_000);
-  await new Promise<void>((resolve) => data.write(head, () => resolve())); // and the client keeps the connection open
-  for (let attempt = 0; ; attempt++) {
-    const status = await connection.expect('STAT', 211);
-    if (status.lines.some((line) => line.includes(`${head.length} bytes so far`))) break;
-    assert.ok(attempt < 200, 'the server reads the bytes sent');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { root, server, head, splicedBefore } = await uploadUnderway(t, 'open.bin', 300_000); // the client keeps the connection open
   assert.equal(splicedUploadCount() - splicedBefore, 1);
   const startedAt = Date.now();
   await server.close();
