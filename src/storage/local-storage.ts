@@ -518,6 +518,11 @@ export function splicedUploadCount(): number {
   return splicedUploadsStarted;
 }
 
+/** For tests: how many spliced uploads are running now (their thread has not finished). */
+export function splicedUploadsRunning(): number {
+  return splicedUploads;
+}
+
 interface AtomicCommit {
   readonly temporary: string;
   readonly target: string;

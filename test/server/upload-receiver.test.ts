@@ -9,7 +9,7 @@ import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
 import { readAcceptedSocketInto } from '../../src/server/data/socket-read-into.js';
 import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
 import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
-import { LocalStorage, splicedUploadCount } from '../../src/storage/local-storage.js';
+import { LocalStorage, splicedUploadCount, splicedUploadsRunning } from '../../src/storage/local-storage.js';
 import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { createStorageError } from '../../src/storage/storage.js';
 import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
@@ -300,11 +300,15 @@ for (const spliced of [true, false]) {
   });
 }
 
-test('closing the server during a spliced upload ends it at once and keeps what arrived', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
+test('closing the server during a spliced upload ends it within a second and keeps what arrived', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
   const { root, server, head, splicedBefore } = await uploadUnderway(t, 'open.bin', 300_000); // the client keeps the connection open
   assert.equal(splicedUploadCount() - splicedBefore, 1);
-  const startedAt = Date.now();
+  assert.equal(splicedUploadsRunning(), 1);
   await server.close();
-  assert.ok(Date.now() - startedAt < 2000, `close took ${Date.now() - startedAt} ms`);
+  // server.close() does not wait for transfers: what shows the splice thread stopped is its count.
+  for (let attempt = 0; splicedUploadsRunning() > 0; attempt++) {
+    assert.ok(attempt < 100, 'the spliced upload ends within a second of the close');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   assert.equal(sha256(await readFile(join(root, 'open.bin'))), sha256(head));
 });
