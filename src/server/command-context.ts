@@ -8,17 +8,19 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { VirtualPath } from '../protocol/virtual-path.js';
 import type { CommandRegistry } from './commands/registry.js';
-import type { DataChannel } from './data/data-channel.js';
+import type { DataChannel, DataProtection } from './data/data-channel.js';
 import type { TransferRunner } from './data/transfer.js';
 import type { ServerEventSink } from './server-events.js';
 import type { SessionState } from './session-state.js';
 
-/** Security facts of the control connection, filled in by FTPS. */
-export interface ControlSecurity {
+/** Security facts of the control connection, filled in by FTPS; its data channel asks it about PROT. */
+export interface ControlSecurity extends DataProtection {
   /** True once the control connection is TLS (AUTH TLS or implicit). */
   readonly isSecure: boolean;
-  /** Upgrade the control connection to TLS after the 234 reply (AUTH TLS); set when FTPS is configured. */
-  readonly upgrade: (() => Promise<void>) | null;
+  /** True when AUTH TLS may upgrade this connection: FTPS is configured and it did not start as TLS. */
+  readonly canUpgrade: boolean;
+  /** Upgrade the control connection to TLS after the 234 reply (AUTH TLS); only when `canUpgrade`. */
+  upgrade(): Promise<void>;
   /** PBSZ 0 was received (RFC 4217 §9). */
   hasProtectionBufferSize: boolean;
   /** PROT level: C clear, P private. */

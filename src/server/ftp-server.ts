@@ -41,11 +41,19 @@ export class ServerStartError extends Error {
   readonly code = 'ERR_FTP_SERVER_START';
 }
 
-const plainSecurity = (): ControlSecurity => ({
+/**
+ * The security of every session on a server without FTPS: one frozen object shared by all of them
+ * (PBSZ and PROT change it only on secure connections; a write would throw, never leak).
+ */
+const plainSecurity: ControlSecurity = Object.freeze({
   isSecure: false,
-  upgrade: null,
+  canUpgrade: false,
+  upgrade: () => Promise.reject(new Error('TLS is not configured on this server')),
   hasProtectionBufferSize: false,
   protectionLevel: 'C',
+  protectsData: false,
+  secureDataSocket: () => Promise.reject(new Error('TLS is not configured on this server')),
+  checkTransferPolicy: () => {},
 });
 
 /** An FTP server. Emits `login`, `uploadFinished`, `downloadFinished`, `sessionClosed`. */
@@ -222,7 +230,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   /** FTPS when a certificate is configured (AUTH TLS possible), otherwise plain FTP. */
   private defaultSecurity(): (session: Session) => ControlSecurity {
     const ftps = this.ftps;
-    return ftps ? (session) => ftps.explicitSecurity(session) : plainSecurity;
+    return ftps ? (session) => ftps.explicitSecurity(session) : () => plainSecurity;
   }
 
   private readonly eventSink: ServerEventSink = {

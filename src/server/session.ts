@@ -66,7 +66,7 @@ export class Session implements CommandContext {
 
   private socket: Socket;
   private readonly lineReader: LineReader;
-  private readonly queue: CommandLine[] = [];
+  private queue: CommandLine[] = [];
   private isProcessing = false;
   private isClosed = false;
   private isClosing = false;
@@ -147,6 +147,7 @@ export class Session implements CommandContext {
       activeDataPort: this.dependencies.activeDataPort,
       onForeignConnection: (remoteAddress) =>
         this.log.warn({ remoteAddress }, 'refused a passive data connection from a foreign address'),
+      protection: this.security,
     });
     return this.lazyDataChannel;
   }
@@ -315,6 +316,9 @@ export class Session implements CommandContext {
     } finally {
       this.isProcessing = false;
     }
+    // A drained queue keeps the backing store its first push grew (~170 bytes); an idle session
+    // (most of a busy server) should hold an empty array only.
+    if (this.queue.length === 0) this.queue = [];
     if (!this.isClosed && this.socket.readableEnded) this.close('client closed the connection');
   }
 

@@ -13,14 +13,14 @@ export const authCommand: CommandSpec = {
   help: 'AUTH <sp> TLS',
   argument: 'required',
   requiresLogin: false,
-  featLine: (context) => (context.security.upgrade !== null || context.security.isSecure ? 'AUTH TLS' : null),
+  featLine: (context) => (context.security.canUpgrade || context.security.isSecure ? 'AUTH TLS' : null),
   async handle(context, argument) {
     const { security } = context;
     if (security.isSecure) {
       context.reply(ReplyCode.BadSequence, 'Already using TLS.');
       return;
     }
-    if (security.upgrade === null) {
+    if (!security.canUpgrade) {
       context.reply(ReplyCode.CommandNotImplemented, 'TLS is not configured on this server.');
       return;
     }

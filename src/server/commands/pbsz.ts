@@ -10,7 +10,7 @@ export const pbszCommand: CommandSpec = {
   help: 'PBSZ <sp> 0',
   argument: 'required',
   requiresLogin: false,
-  featLine: (context) => (context.security.upgrade !== null || context.security.isSecure ? 'PBSZ' : null),
+  featLine: (context) => (context.security.canUpgrade || context.security.isSecure ? 'PBSZ' : null),
   handle(context, argument) {
     if (!context.security.isSecure) {
       context.reply(ReplyCode.BadSequence, 'PBSZ only after AUTH TLS.');

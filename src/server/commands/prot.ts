@@ -13,7 +13,7 @@ export const protCommand: CommandSpec = {
   help: 'PROT <sp> C|P',
   argument: 'required',
   requiresLogin: false,
-  featLine: (context) => (context.security.upgrade !== null || context.security.isSecure ? 'PROT' : null),
+  featLine: (context) => (context.security.canUpgrade || context.security.isSecure ? 'PROT' : null),
   handle(context, argument) {
     const { security } = context;
     if (!security.isSecure) {

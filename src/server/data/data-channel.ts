@@ -2,7 +2,7 @@
  * The session's pending data connection, in either mode. PASV/EPSV/PORT/EPRT prepare it; a
  * transfer command opens it (consuming the preparation). A new preparation replaces the old one,
  * and `close()` releases ports and sockets when the session ends. This is the TLS wrap point:
- * `secureDataSocket` (set by FTPS when PROT P is active) is applied to every opened socket.
+ * while the session's `protection` says PROT P is in effect, every opened socket is secured.
  */
 import type { OnReadOpts, Socket } from 'node:net';
 import type { DataAddress } from '../../protocol/data-address.js';
@@ -26,10 +26,19 @@ export interface DataChannelOptions {
   /** Port active connections are made from (0 = ephemeral). */
   readonly activeDataPort: number;
   readonly onForeignConnection?: (remoteAddress: string) => void;
+  /** The session's FTPS state (its ControlSecurity), asked at each transfer: PROT level and policy. */
+  readonly protection: DataProtection;
 }
 
-/** Turns a raw data socket into the one the transfer uses (TLS for PROT P); gives up when the signal aborts. */
-export type DataSocketSecurer = (socket: Socket, signal: AbortSignal) => Promise<Socket>;
+/** What the data connections need from the session's FTPS state. */
+export interface DataProtection {
+  /** True while PROT P is in effect on a secure control connection: data sockets become TLS. */
+  readonly protectsData: boolean;
+  /** Turn a raw data socket into TLS (only asked while `protectsData`); gives up when the signal aborts. */
+  secureDataSocket(socket: Socket, signal: AbortSignal): Promise<Socket>;
+  /** Throw CommandError when policy refuses a transfer now (tls.requireForData with PROT C). */
+  checkTransferPolicy(): void;
+}
 
 type Preparation = { mode: 'passive'; listener: PassiveListener } | { mode: 'active'; target: DataAddress };
 
@@ -43,10 +52,6 @@ export interface OpenedDataSocket {
 export class DataChannel {
   private preparation: Preparation | null = null;
   private openSocket: Socket | null = null;
-  /** Set by PROT P; applied to every data socket before use. */
-  secureDataSocket: DataSocketSecurer | null = null;
-  /** Set by FTPS: throws CommandError when policy refuses a transfer (tls.requireForData with PROT C). */
-  transferPolicy: (() => void) | null = null;
 
   constructor(private readonly options: DataChannelOptions) {}
 
@@ -85,7 +90,7 @@ export class DataChannel {
     // Like vsftpd: no PASV/PORT yet is a 425 straight away, without a misleading 150 first.
     if (!this.preparation) throw new CommandError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
     try {
-      this.transferPolicy?.();
+      this.options.protection.checkTransferPolicy();
     } catch (error) {
       this.clearPreparation();
       throw error;
@@ -105,8 +110,9 @@ export class DataChannel {
       if (preparation.mode === 'passive') preparation.listener.close();
     };
     signal.addEventListener('abort', abort, { once: true });
+    const protection = this.options.protection.protectsData ? this.options.protection : null;
     // TLS reads through its own layer; only a plain socket can read into our buffers.
-    const onread = this.secureDataSocket ? undefined : readInto;
+    const onread = protection ? undefined : readInto;
     try {
       let socket =
         preparation.mode === 'passive'
@@ -127,9 +133,9 @@ export class DataChannel {
         socket.destroy();
         throw new CommandError(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
       }
-      if (this.secureDataSocket) {
+      if (protection) {
         this.openSocket = socket;
-        socket = await this.secureDataSocket(socket, signal);
+        socket = await protection.secureDataSocket(socket, signal);
       }
       this.openSocket = socket;
       return { socket, readsInto };

@@ -1,6 +1,6 @@
 /**
  * The FTPS state of one control connection (RFC 4217): the upgrade after AUTH TLS, PBSZ/PROT, and
- * the data-connection hooks that PROT installs on the session's DataChannel.
+ * what the session's data channel asks at each transfer (PROT level, TLS for the data socket, policy).
  */
 import type { Socket } from 'node:net';
 import type { SecureContext, Server, TLSSocket } from 'node:tls';
@@ -8,14 +8,12 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../../config/server-config.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import type { ControlSecurity } from '../command-context.js';
-import type { DataChannel } from '../data/data-channel.js';
 import { CommandError } from '../errors.js';
 import { secureDataConnection } from './data-tls.js';
 import { awaitServerHandshake, wrapServerSocket } from './server-handshake.js';
 
 /** What the control security needs from its session. */
 export interface SecurableSession {
-  readonly dataChannel: DataChannel;
   readonly log: Logger;
   readonly controlSocket: Socket;
   detachSocketReader(): void;
@@ -37,12 +35,16 @@ export type ControlTlsStart =
   /** Already TLS from the first byte (implicit port), with the state of that handshake. */
   | { readonly mode: 'implicit'; readonly sessionTls: SessionTls };
 
-/** ControlSecurity for a server with FTPS configured. */
+/**
+ * ControlSecurity for a server with FTPS configured. Idle sessions are the bulk of a busy server,
+ * so this holds no closures and does not reach into its session until a command needs it.
+ */
 export class TlsControlSecurity implements ControlSecurity {
-  readonly upgrade: (() => Promise<void>) | null;
   hasProtectionBufferSize: boolean;
   private sessionTls: SessionTls | null;
   private level: 'C' | 'P';
+  /** Set for explicit FTPS (shared by all sessions of the server); null when the connection began as TLS. */
+  private readonly createSessionTls: (() => SessionTls) | null;
 
   constructor(
     private readonly session: SecurableSession,
@@ -51,19 +53,26 @@ export class TlsControlSecurity implements ControlSecurity {
   ) {
     if (start.mode === 'implicit') {
       this.sessionTls = start.sessionTls;
-      this.upgrade = null;
+      this.createSessionTls = null;
       // Implicit FTPS clients expect protected data without asking (common practice: vsftpd's
       // implicit_ssl, FileZilla Server); PBSZ is implied because the connection began secure.
       this.hasProtectionBufferSize = true;
-      this.level = 'C';
-      this.protectionLevel = 'P';
+      this.level = 'P';
     } else {
       this.sessionTls = null;
-      this.upgrade = () => this.upgradeControlConnection(start.createSessionTls());
+      this.createSessionTls = start.createSessionTls;
       this.hasProtectionBufferSize = false;
       this.level = 'C';
     }
-    session.dataChannel.transferPolicy = () => this.checkTransferPolicy();
+  }
+
+  get canUpgrade(): boolean {
+    return this.createSessionTls !== null;
+  }
+
+  upgrade(): Promise<void> {
+    if (this.createSessionTls === null) return Promise.reject(new Error('this connection began as TLS: nothing to upgrade'));
+    return this.upgradeControlConnection(this.createSessionTls());
   }
 
   /** True once the control connection is TLS. */
@@ -71,29 +80,32 @@ export class TlsControlSecurity implements ControlSecurity {
     return this.sessionTls !== null;
   }
 
-  /** PROT level; setting P makes every following data connection TLS. */
+  /** PROT level; P makes every following data connection TLS. */
   get protectionLevel(): 'C' | 'P' {
     return this.level;
   }
 
   set protectionLevel(level: 'C' | 'P') {
     this.level = level;
+  }
+
+  get protectsData(): boolean {
+    return this.level === 'P' && this.sessionTls !== null;
+  }
+
+  secureDataSocket(socket: Socket, signal: AbortSignal): Promise<Socket> {
     const sessionTls = this.sessionTls;
-    if (level === 'C' || sessionTls === null) {
-      this.session.dataChannel.secureDataSocket = null;
-      return;
-    }
-    this.session.dataChannel.secureDataSocket = (socket, signal) =>
-      secureDataConnection(socket, signal, {
-        ...sessionTls,
-        requiresClientCertificate: this.tls.requireClientCert,
-        requiresSessionReuse: this.tls.requireSessionReuse,
-        onRefused: (reason) => this.session.log.warn({ reason }, 'refused a TLS data connection'),
-      });
+    if (sessionTls === null) return Promise.reject(new Error('the control connection is not secure'));
+    return secureDataConnection(socket, signal, {
+      ...sessionTls,
+      requiresClientCertificate: this.tls.requireClientCert,
+      requiresSessionReuse: this.tls.requireSessionReuse,
+      onRefused: (reason) => this.session.log.warn({ reason }, 'refused a TLS data connection'),
+    });
   }
 
   /** tls.requireForData: refuse a clear-text transfer before its 150 reply. */
-  private checkTransferPolicy(): void {
+  checkTransferPolicy(): void {
     if (this.tls.requireForData && this.level !== 'P') {
       throw new CommandError(ReplyCode.DataConnectionPolicyRefused, 'Data connections must be encrypted: use PBSZ 0 and PROT P.');
     }

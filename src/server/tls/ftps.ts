@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { ControlSecurity } from '../command-context.js';
-import { TlsControlSecurity, type SecurableSession, type SessionTls } from './control-tls.js';
+import { TlsControlSecurity, type ControlTlsStart, type SecurableSession, type SessionTls } from './control-tls.js';
 import { awaitServerHandshake, wrapServerSocket } from './server-handshake.js';
 import { TlsCertificateStore } from './tls-context.js';
 import { createSessionCache } from './tls-session-cache.js';
@@ -22,6 +22,9 @@ export class FtpsConfigError extends Error {
 
 /** The FTPS part of a server: null-free once started, closed with the server. */
 export class Ftps {
+  /** One start description for every explicit session (no object or closure per connection). */
+  private readonly explicitStart: ControlTlsStart = { mode: 'explicit', createSessionTls: () => this.createSessionTls() };
+
   private constructor(
     readonly certificates: TlsCertificateStore,
     private readonly tls: ServerConfig['tls'],
@@ -61,7 +64,7 @@ export class Ftps {
 
   /** ControlSecurity for a plain connection that may send AUTH TLS. */
   explicitSecurity(session: SecurableSession): ControlSecurity {
-    return new TlsControlSecurity(session, this.tls, { mode: 'explicit', createSessionTls: () => this.createSessionTls() });
+    return new TlsControlSecurity(session, this.tls, this.explicitStart);
   }
 
   /** ControlSecurity for a connection that completed its handshake on the implicit port. */
