@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,8 +39,11 @@
 #endif
 
 #define FIELDS_PER_ENTRY 5
-/* From this many entries a second thread stats half of them (below, starting it costs more). */
+/* From this many entries a second thread shares the stats (below, starting it costs more). */
 #define MIN_ENTRIES_FOR_SECOND_THREAD 1024
+/* Entries a thread claims at a time: small enough that both threads finish within ~0.5 ms of
+   each other, large enough that the shared counter is touched rarely. */
+#define STAT_CHUNK 128
 
 typedef struct {
   napi_async_work work;
@@ -52,15 +56,21 @@ typedef struct {
   size_t *sorted;   /* indexes into names, sorted by name */
   size_t count;
   double *answer;   /* count * FIELDS_PER_ENTRY, in readdir order */
+  /* The reply, built on the pool thread so the event loop only wraps it: */
+  char *joined;         /* the names in sorted order, "\0"-separated */
+  size_t joined_length; /* without the last separator */
+  double *packed;       /* count * FIELDS_PER_ENTRY, in sorted order */
   int error;        /* errno when the directory could not be opened or read */
 } Request;
 
+/* The stat work of one request, claimed in chunks by whichever thread is free. */
 typedef struct {
   int directory_fd;
   char **names;
   double *answer;
-  size_t from, to;
-} StatRange;
+  size_t count;
+  atomic_size_t next; /* first unclaimed index */
+} StatWork;
 
 static void free_request(napi_env env, Request *request) {
   if (request->work != NULL) napi_delete_async_work(env, request->work);
@@ -69,26 +79,37 @@ static void free_request(napi_env env, Request *request) {
   free(request->names);
   free(request->sorted);
   free(request->answer);
+  free(request->joined);
+  free(request->packed);
   free(request);
 }
 
-static void *stat_range(void *data) {
-  StatRange *range = data;
-  for (size_t index = range->from; index < range->to; index++) {
-    double *out = range->answer + index * FIELDS_PER_ENTRY;
-    struct stat stats;
-    if (fstatat(range->directory_fd, range->names[index], &stats, AT_SYMLINK_NOFOLLOW) != 0) {
-      out[0] = -1;
-      continue;
-    }
-    out[0] = (double)stats.st_mode;
-    out[1] = (double)stats.st_size;
-    /* The same arithmetic as Node's Stats.mtimeMs. */
-    out[2] = (double)MODIFIED_AT(stats).tv_sec * 1e3 + (double)MODIFIED_AT(stats).tv_nsec / 1e6;
-    out[3] = (double)stats.st_dev;
-    out[4] = (double)stats.st_ino;
+static void stat_entry(const StatWork *work, size_t index) {
+  double *out = work->answer + index * FIELDS_PER_ENTRY;
+  struct stat stats;
+  if (fstatat(work->directory_fd, work->names[index], &stats, AT_SYMLINK_NOFOLLOW) != 0) {
+    out[0] = -1;
+    return;
   }
-  return NULL;
+  out[0] = (double)stats.st_mode;
+  out[1] = (double)stats.st_size;
+  /* The same arithmetic as Node's Stats.mtimeMs. */
+  out[2] = (double)MODIFIED_AT(stats).tv_sec * 1e3 + (double)MODIFIED_AT(stats).tv_nsec / 1e6;
+  out[3] = (double)stats.st_dev;
+  out[4] = (double)stats.st_ino;
+}
+
+/* Stat chunks until none is left. Claiming instead of a fixed split: the pool thread sorts the
+   names first, and how long that takes (and how fast each thread stats) varies; with halves fixed
+   in advance one thread waited for the other up to 4.5 ms per 10,000 entries. */
+static void *stat_claimed(void *data) {
+  StatWork *work = data;
+  for (;;) {
+    size_t from = atomic_fetch_add_explicit(&work->next, STAT_CHUNK, memory_order_relaxed);
+    if (from >= work->count) return NULL;
+    size_t to = from + STAT_CHUNK < work->count ? from + STAT_CHUNK : work->count;
+    for (size_t index = from; index < to; index++) stat_entry(work, index);
+  }
 }
 
 static int compare_names(const void *left, const void *right, void *names) {
@@ -110,6 +131,29 @@ static int keep_name(Request *request, const char *name) {
   memcpy(request->arena + request->arena_used, name, length);
   request->arena_used += length;
   request->count++;
+  return 0;
+}
+
+/* The reply in sorted order, built here rather than on the event loop (it took 0.3-1.4 ms there
+   for 10,000 entries). The names go over as one string, "\0"-separated, split in JavaScript: one
+   UTF-8 decode instead of 10,000 string creations and array stores. 0 or ENOMEM. */
+static int pack_sorted(Request *request) {
+  size_t total = 0;
+  for (size_t index = 0; index < request->count; index++) total += strlen(request->names[index]) + 1;
+  request->joined = malloc(total > 0 ? total : 1);
+  request->packed = malloc((request->count > 0 ? request->count : 1) * FIELDS_PER_ENTRY * sizeof(double));
+  if (request->joined == NULL || request->packed == NULL) return ENOMEM;
+  char *cursor = request->joined;
+  for (size_t position = 0; position < request->count; position++) {
+    size_t index = request->sorted[position];
+    size_t name_length = strlen(request->names[index]);
+    memcpy(cursor, request->names[index], name_length);
+    cursor += name_length;
+    *cursor++ = '\0';
+    memcpy(request->packed + position * FIELDS_PER_ENTRY, request->answer + index * FIELDS_PER_ENTRY, FIELDS_PER_ENTRY * sizeof(double));
+  }
+  /* Without the last separator, so that splitting gives exactly count names. */
+  request->joined_length = total > 0 ? total - 1 : 0;
   return 0;
 }
 
@@ -160,18 +204,16 @@ static void execute(napi_env env, void *data) {
     request->sorted[index] = index;
     cursor += strlen(cursor) + 1;
   }
-  /* A big directory: a second thread starts on the last 55 % while this one sorts the names (a few
-     ms for 10,000) and then stats the rest, so both finish at about the same time. */
-  size_t split = request->count >= MIN_ENTRIES_FOR_SECOND_THREAD ? request->count * 45 / 100 : request->count;
-  StatRange mine = {directory_fd, request->names, request->answer, 0, split};
-  StatRange theirs = {directory_fd, request->names, request->answer, split, request->count};
+  /* A big directory: a second thread starts claiming stats while this one sorts the names (a few
+     ms for 10,000) and then claims the rest with it. */
+  StatWork work = {directory_fd, request->names, request->answer, request->count, 0};
   pthread_t helper;
-  int has_helper = split < request->count && pthread_create(&helper, NULL, stat_range, &theirs) == 0;
+  int has_helper = request->count >= MIN_ENTRIES_FOR_SECOND_THREAD && pthread_create(&helper, NULL, stat_claimed, &work) == 0;
   qsort_r(request->sorted, request->count, sizeof(size_t), compare_names, request->names);
-  stat_range(&mine);
+  stat_claimed(&work);
   if (has_helper) pthread_join(helper, NULL);
-  else if (split < request->count) stat_range(&theirs);
   close(directory_fd);
+  request->error = pack_sorted(request);
 }
 
 const char *ferry_errno_code(int error) {
@@ -208,6 +250,12 @@ static void reject(napi_env env, Request *request, const char *code) {
   napi_reject_deferred(env, request->deferred, error);
 }
 
+static void free_packed(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
 /* Back on the event loop: settle the promise. */
 static void complete(napi_env env, napi_status status, void *data) {
   Request *request = data;
@@ -216,34 +264,23 @@ static void complete(napi_env env, napi_status status, void *data) {
     free_request(env, request);
     return;
   }
-  /* The names go over as one string, "\0"-separated, split in JavaScript: one UTF-8 decode instead
-     of 10,000 string creations and array stores. Invalid UTF-8 becomes U+FFFD either way, as
-     fs.readdir decodes names; a NUL cannot occur in a name. */
   size_t length = request->count * FIELDS_PER_ENTRY;
-  size_t joined_length = 0;
-  for (size_t index = 0; index < request->count; index++) joined_length += strlen(request->names[index]) + 1;
-  char *joined = malloc(joined_length > 0 ? joined_length : 1);
-  void *bytes;
   napi_value names, buffer, stats, result;
-  int ok = joined != NULL &&
-           napi_create_arraybuffer(env, length * sizeof(double), &bytes, &buffer) == napi_ok &&
-           napi_create_typedarray(env, napi_float64_array, length, buffer, 0, &stats) == napi_ok &&
-           napi_create_object(env, &result) == napi_ok;
+  /* The packed numbers are handed over without a copy; the ArrayBuffer frees them. Where external
+     buffers are not allowed (V8 sandbox builds) they are copied instead. */
+  double *packed = request->packed;
+  int ok = napi_create_external_arraybuffer(env, packed, length * sizeof(double), free_packed, NULL, &buffer) == napi_ok;
   if (ok) {
-    double *packed = bytes;
-    char *cursor = joined;
-    for (size_t position = 0; position < request->count; position++) {
-      size_t index = request->sorted[position];
-      size_t name_length = strlen(request->names[index]);
-      memcpy(cursor, request->names[index], name_length);
-      cursor += name_length;
-      *cursor++ = '\0';
-      memcpy(packed + position * FIELDS_PER_ENTRY, request->answer + index * FIELDS_PER_ENTRY, FIELDS_PER_ENTRY * sizeof(double));
-    }
-    /* Without the last separator, so that splitting gives exactly count names. */
-    ok = napi_create_string_utf8(env, joined, joined_length > 0 ? joined_length - 1 : 0, &names) == napi_ok;
+    request->packed = NULL;
+  } else {
+    void *bytes;
+    ok = napi_create_arraybuffer(env, length * sizeof(double), &bytes, &buffer) == napi_ok;
+    if (ok) memcpy(bytes, packed, length * sizeof(double));
   }
-  free(joined);
+  /* Invalid UTF-8 becomes U+FFFD, as fs.readdir decodes names; a NUL cannot occur in a name. */
+  ok = ok && napi_create_typedarray(env, napi_float64_array, length, buffer, 0, &stats) == napi_ok &&
+       napi_create_object(env, &result) == napi_ok &&
+       napi_create_string_utf8(env, request->joined, request->joined_length, &names) == napi_ok;
   if (!ok) {
     reject(env, request, "ENOMEM");
   } else {
