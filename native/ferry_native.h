@@ -3,9 +3,33 @@
 #define FERRY_NATIVE_H
 
 #include <node_api.h>
+#include <stddef.h>
+
+/* Numbers per entry in a stats answer: mode (-1: could not be stat'ed), size, mtimeMs, dev, ino. */
+#define FIELDS_PER_ENTRY 5
+
+/* A directory's names, read in one go (directory_names.c). */
+typedef struct {
+  char *arena; /* every name, NUL-terminated, back to back */
+  size_t arena_used;
+  size_t arena_capacity;
+  char **names; /* into arena, in the order readdir gave them */
+  size_t count;
+} FerryNameList;
+
+/* Open `path` as a directory and read its names (without "." and "..") into a zeroed `list`; the
+   directory stays open in *directory_fd for fstatat. 0, or the errno (then nothing is left open). */
+int ferry_read_directory_names(const char *path, int *directory_fd, FerryNameList *list);
+void ferry_free_names(FerryNameList *list);
+
+/* lstat `name` relative to the open directory into FIELDS_PER_ENTRY numbers at `out`. */
+void ferry_stat_entry(int directory_fd, const char *name, double *out);
 
 /* The errno's name as Node reports it ("ENOENT", ...), "EIO" for one not listed. */
 const char *ferry_errno_code(int error);
+
+/* Add openListing, statListing and closeListing to the exports (ordered_listing.c). */
+void ferry_register_ordered_listing(napi_env env, napi_value exports);
 
 /* Add receiveToFile to the exports (Linux only; elsewhere it adds nothing). */
 void ferry_register_receive_to_file(napi_env env, napi_value exports);

@@ -19,26 +19,16 @@
  * This file also holds the module's entry point; receive_to_file.c adds receiveToFile.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ferry_native.h"
 
-#if defined(__APPLE__)
-#define MODIFIED_AT(stats) ((stats).st_mtimespec)
-#else
-#define MODIFIED_AT(stats) ((stats).st_mtim)
-#endif
-
-#define FIELDS_PER_ENTRY 5
 /* From this many entries a second thread shares the stats (below, starting it costs more). */
 #define MIN_ENTRIES_FOR_SECOND_THREAD 1024
 /* Entries a thread claims at a time: small enough that both threads finish within ~0.5 ms of
@@ -49,12 +39,8 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
   char *directory;
-  char *arena;      /* every name, NUL-terminated, back to back */
-  size_t arena_used;
-  size_t arena_capacity;
-  char **names;     /* into arena, in the order readdir gave them */
-  size_t *sorted;   /* indexes into names, sorted by name */
-  size_t count;
+  FerryNameList list;
+  size_t *sorted;   /* indexes into list.names, sorted by name */
   double *answer;   /* count * FIELDS_PER_ENTRY, in readdir order */
   /* The reply, built on the pool thread so the event loop only wraps it: */
   char *joined;         /* the names in sorted order, "\0"-separated */
@@ -75,28 +61,12 @@ typedef struct {
 static void free_request(napi_env env, Request *request) {
   if (request->work != NULL) napi_delete_async_work(env, request->work);
   free(request->directory);
-  free(request->arena);
-  free(request->names);
+  ferry_free_names(&request->list);
   free(request->sorted);
   free(request->answer);
   free(request->joined);
   free(request->packed);
   free(request);
-}
-
-static void stat_entry(const StatWork *work, size_t index) {
-  double *out = work->answer + index * FIELDS_PER_ENTRY;
-  struct stat stats;
-  if (fstatat(work->directory_fd, work->names[index], &stats, AT_SYMLINK_NOFOLLOW) != 0) {
-    out[0] = -1;
-    return;
-  }
-  out[0] = (double)stats.st_mode;
-  out[1] = (double)stats.st_size;
-  /* The same arithmetic as Node's Stats.mtimeMs. */
-  out[2] = (double)MODIFIED_AT(stats).tv_sec * 1e3 + (double)MODIFIED_AT(stats).tv_nsec / 1e6;
-  out[3] = (double)stats.st_dev;
-  out[4] = (double)stats.st_ino;
 }
 
 /* Stat chunks until none is left. Claiming instead of a fixed split: the pool thread sorts the
@@ -108,7 +78,7 @@ static void *stat_claimed(void *data) {
     size_t from = atomic_fetch_add_explicit(&work->next, STAT_CHUNK, memory_order_relaxed);
     if (from >= work->count) return NULL;
     size_t to = from + STAT_CHUNK < work->count ? from + STAT_CHUNK : work->count;
-    for (size_t index = from; index < to; index++) stat_entry(work, index);
+    for (size_t index = from; index < to; index++) ferry_stat_entry(work->directory_fd, work->names[index], work->answer + index * FIELDS_PER_ENTRY);
   }
 }
 
@@ -117,37 +87,21 @@ static int compare_names(const void *left, const void *right, void *names) {
   return strcmp(all[*(const size_t *)left], all[*(const size_t *)right]);
 }
 
-/* Append one name to the arena; 0 on success, ENOMEM otherwise. */
-static int keep_name(Request *request, const char *name) {
-  size_t length = strlen(name) + 1;
-  if (request->arena_used + length > request->arena_capacity) {
-    size_t capacity = request->arena_capacity == 0 ? 64 * 1024 : request->arena_capacity;
-    while (request->arena_used + length > capacity) capacity *= 2;
-    char *grown = realloc(request->arena, capacity);
-    if (grown == NULL) return ENOMEM;
-    request->arena = grown;
-    request->arena_capacity = capacity;
-  }
-  memcpy(request->arena + request->arena_used, name, length);
-  request->arena_used += length;
-  request->count++;
-  return 0;
-}
-
 /* The reply in sorted order, built here rather than on the event loop (it took 0.3-1.4 ms there
    for 10,000 entries). The names go over as one string, "\0"-separated, split in JavaScript: one
    UTF-8 decode instead of 10,000 string creations and array stores. 0 or ENOMEM. */
 static int pack_sorted(Request *request) {
+  const FerryNameList *list = &request->list;
   size_t total = 0;
-  for (size_t index = 0; index < request->count; index++) total += strlen(request->names[index]) + 1;
+  for (size_t index = 0; index < list->count; index++) total += strlen(list->names[index]) + 1;
   request->joined = malloc(total > 0 ? total : 1);
-  request->packed = malloc((request->count > 0 ? request->count : 1) * FIELDS_PER_ENTRY * sizeof(double));
+  request->packed = malloc((list->count > 0 ? list->count : 1) * FIELDS_PER_ENTRY * sizeof(double));
   if (request->joined == NULL || request->packed == NULL) return ENOMEM;
   char *cursor = request->joined;
-  for (size_t position = 0; position < request->count; position++) {
+  for (size_t position = 0; position < list->count; position++) {
     size_t index = request->sorted[position];
-    size_t name_length = strlen(request->names[index]);
-    memcpy(cursor, request->names[index], name_length);
+    size_t name_length = strlen(list->names[index]);
+    memcpy(cursor, list->names[index], name_length);
     cursor += name_length;
     *cursor++ = '\0';
     memcpy(request->packed + position * FIELDS_PER_ENTRY, request->answer + index * FIELDS_PER_ENTRY, FIELDS_PER_ENTRY * sizeof(double));
@@ -161,55 +115,24 @@ static int pack_sorted(Request *request) {
 static void execute(napi_env env, void *data) {
   (void)env;
   Request *request = data;
-  int directory_fd = open(request->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (directory_fd < 0) {
-    request->error = errno;
-    return;
-  }
-  /* fdopendir owns a duplicate, so directory_fd stays ours for fstatat. */
-  int listing_fd = dup(directory_fd);
-  DIR *directory = listing_fd < 0 ? NULL : fdopendir(listing_fd);
-  if (directory == NULL) {
-    request->error = errno;
-    if (listing_fd >= 0) close(listing_fd);
+  int directory_fd;
+  request->error = ferry_read_directory_names(request->directory, &directory_fd, &request->list);
+  if (request->error != 0) return;
+  size_t count = request->list.count;
+  request->sorted = malloc((count > 0 ? count : 1) * sizeof(size_t));
+  request->answer = malloc((count > 0 ? count : 1) * FIELDS_PER_ENTRY * sizeof(double));
+  if (request->sorted == NULL || request->answer == NULL) {
+    request->error = ENOMEM;
     close(directory_fd);
     return;
   }
-  for (;;) {
-    errno = 0;
-    struct dirent *entry = readdir(directory);
-    if (entry == NULL) {
-      request->error = errno; /* 0 at the end of the directory */
-      break;
-    }
-    const char *name = entry->d_name;
-    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    if ((request->error = keep_name(request, name)) != 0) break;
-  }
-  closedir(directory);
-  if (request->error == 0) {
-    size_t slots = request->count > 0 ? request->count : 1;
-    request->names = malloc(slots * sizeof(char *));
-    request->sorted = malloc(slots * sizeof(size_t));
-    request->answer = malloc(slots * FIELDS_PER_ENTRY * sizeof(double));
-    if (request->names == NULL || request->sorted == NULL || request->answer == NULL) request->error = ENOMEM;
-  }
-  if (request->error != 0) {
-    close(directory_fd);
-    return;
-  }
-  char *cursor = request->arena;
-  for (size_t index = 0; index < request->count; index++) {
-    request->names[index] = cursor;
-    request->sorted[index] = index;
-    cursor += strlen(cursor) + 1;
-  }
+  for (size_t index = 0; index < count; index++) request->sorted[index] = index;
   /* A big directory: a second thread starts claiming stats while this one sorts the names (a few
      ms for 10,000) and then claims the rest with it. */
-  StatWork work = {directory_fd, request->names, request->answer, request->count, 0};
+  StatWork work = {directory_fd, request->list.names, request->answer, count, 0};
   pthread_t helper;
-  int has_helper = request->count >= MIN_ENTRIES_FOR_SECOND_THREAD && pthread_create(&helper, NULL, stat_claimed, &work) == 0;
-  qsort_r(request->sorted, request->count, sizeof(size_t), compare_names, request->names);
+  int has_helper = count >= MIN_ENTRIES_FOR_SECOND_THREAD && pthread_create(&helper, NULL, stat_claimed, &work) == 0;
+  qsort_r(request->sorted, count, sizeof(size_t), compare_names, request->list.names);
   stat_claimed(&work);
   if (has_helper) pthread_join(helper, NULL);
   close(directory_fd);
@@ -264,7 +187,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     free_request(env, request);
     return;
   }
-  size_t length = request->count * FIELDS_PER_ENTRY;
+  size_t length = request->list.count * FIELDS_PER_ENTRY;
   napi_value names, buffer, stats, result;
   /* The packed numbers are handed over without a copy; the ArrayBuffer frees them. Where external
      buffers are not allowed (V8 sandbox builds) they are copied instead. */
@@ -285,7 +208,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     reject(env, request, "ENOMEM");
   } else {
     napi_value count;
-    napi_create_uint32(env, (uint32_t)request->count, &count);
+    napi_create_uint32(env, (uint32_t)request->list.count, &count);
     napi_set_named_property(env, result, "count", count);
     napi_set_named_property(env, result, "names", names);
     napi_set_named_property(env, result, "stats", stats);
@@ -328,6 +251,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "readDirectory", function);
   napi_create_uint32(env, FIELDS_PER_ENTRY, &fields);
   napi_set_named_property(env, exports, "fieldsPerEntry", fields);
+  ferry_register_ordered_listing(env, exports);
   ferry_register_receive_to_file(env, exports);
   return exports;
 }

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Account } from '../auth/authenticator.js';
-import type { FileEntry } from '../protocol/listing/file-entry.js';
+import { compareEntryNames, type FileEntry } from '../protocol/listing/file-entry.js';
 import { formatMlsxLine, type MlsxFormatOptions } from '../protocol/listing/mlsx.js';
 import { formatUnixListLine } from '../protocol/listing/unix-list.js';
 import { ReplyCode } from '../protocol/reply-code.js';
@@ -53,19 +53,33 @@ export function permFact(entry: FileEntry, account: Account): string {
   return perm;
 }
 
+/** Names a listing leaves out unless asked for all (ls -a): dot files. */
+function isVisibleName(name: string): boolean {
+  return !name.startsWith('.');
+}
+
+function includeEveryName(): boolean {
+  return true;
+}
+
 /** The entries a listing command shows: a directory's children (sorted), or a single file. */
 export async function collectEntries(context: CommandContext, path: VirtualPath, showHidden: boolean): Promise<{ entries: FileStat[]; isDirectory: boolean }> {
   const account = context.requireAccount();
-  const stat = await account.storage.stat(path);
+  return entriesOf(context, account, path, await account.storage.stat(path), showHidden);
+}
+
+async function entriesOf(context: CommandContext, account: Account, path: VirtualPath, stat: FileStat, showHidden: boolean): Promise<{ entries: FileStat[]; isDirectory: boolean }> {
   if (stat.type !== 'directory') return { entries: [{ ...stat, name: baseName(path) }], isDirectory: false };
-  const limit = context.config.limits.maxListingEntries;
   let entries = await account.storage.list(path);
-  if (!showHidden) entries = entries.filter((entry) => !entry.name.startsWith('.'));
-  if (entries.length > limit) {
-    throw new CommandError(ReplyCode.LocalErrorInProcessing, `Directory has more than ${limit} entries; listing refused.`);
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (!showHidden) entries = entries.filter((entry) => isVisibleName(entry.name));
+  refuseOverLimit(context, entries.length);
+  entries.sort(compareEntryNames);
   return { entries, isDirectory: true };
+}
+
+function refuseOverLimit(context: CommandContext, count: number): void {
+  const limit = context.config.limits.maxListingEntries;
+  if (count > limit) throw new CommandError(ReplyCode.LocalErrorInProcessing, `Directory has more than ${limit} entries; listing refused.`);
 }
 
 /** One entry's line (without CRLF) in a listing format; `mlsxOptions` gives MLSx options by entry. */
@@ -93,8 +107,7 @@ function mlsxOptionsFor(account: Account, context: CommandContext): (entry: File
  * result took longer than formatting them). Streaming it in chunks while rendering measured no
  * faster: the whole listing of 10,000 entries is ~1 MB, sent with one write.
  */
-export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = ''): Buffer {
-  const now = new Date();
+export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = '', now = new Date()): Buffer {
   const mlsxOptions = mlsxOptionsFor(account, context);
   let bytes = Buffer.allocUnsafe(Math.max(1024, entries.length * 128));
   let length = 0;
@@ -113,20 +126,29 @@ export function renderListing(kind: ListingKind, entries: readonly FileStat[], a
   return bytes.subarray(0, length);
 }
 
+const openingText = 'Here comes the directory listing.';
+const completionText = 'Directory send OK.';
+
 /** LIST/NLST/MLSD: send a listing over the data connection. */
 export async function sendListing(context: CommandContext, kind: ListingKind, argument: string): Promise<void> {
   const account = context.requireAccount();
   const { options, path: pathArgument } = kind === 'mlsd' ? { options: '', path: argument } : splitListArgument(argument);
   const path = context.resolvePath(pathArgument);
-  const { entries, isDirectory } = await collectEntries(context, path, kind === 'mlsd' || options.includes('a'));
-  if (kind === 'mlsd' && !isDirectory) throw new CommandError(ReplyCode.FileUnavailable, 'Not a directory.');
+  const showHidden = kind === 'mlsd' || options.includes('a');
+  const stat = await account.storage.stat(path);
   // NLST of a path names entries relative to how the client asked, as most servers do.
-  const prefix = kind === 'nlst' && isDirectory && pathArgument && pathArgument !== '.' ? pathArgument.replace(/\/*$/, '/') : '';
+  const prefix = kind === 'nlst' && stat.type === 'directory' && pathArgument && pathArgument !== '.' ? pathArgument.replace(/\/*$/, '/') : '';
+  if (stat.type === 'directory' && account.storage.listInOrder) {
+    await sendListingInBatches(context, kind, account, path, showHidden, prefix);
+    return;
+  }
+  const { entries, isDirectory } = await entriesOf(context, account, path, stat, showHidden);
+  if (kind === 'mlsd' && !isDirectory) throw new CommandError(ReplyCode.FileUnavailable, 'Not a directory.');
   const bytes =
     kind === 'nlst' && !isDirectory ? Buffer.from((pathArgument || entries[0]!.name) + '\r\n', 'utf8') : renderListing(kind, entries, account, context, prefix);
   const outcome = await context.transfers.run({
-    openingText: 'Here comes the directory listing.',
-    completionText: 'Directory send OK.',
+    openingText,
+    completionText,
     move: async (socket, signal) => {
       // Listings are already CRLF text; TYPE A conversion leaves CRLF alone, so no transform is needed.
       await pipeline(Readable.from([bytes]), socket, { signal });
@@ -134,6 +156,34 @@ export async function sendListing(context: CommandContext, kind: ListingKind, ar
     },
   });
   context.log.info({ transfer: kind, path, entries: entries.length, outcome: outcome.status }, 'listing');
+}
+
+/**
+ * A directory listed in order by its storage, batch by batch: each batch is rendered and sent
+ * while the storage reads the next ones, and the first are read while the data connection opens.
+ * LIST of 10,000 files: the stats (~20 ms on two threads) overlap rendering (~4 ms) and sending
+ * (~3 ms) instead of coming before them.
+ */
+async function sendListingInBatches(context: CommandContext, kind: ListingKind, account: Account, path: VirtualPath, showHidden: boolean, prefix: string): Promise<void> {
+  const listing = await account.storage.listInOrder!(path, showHidden ? includeEveryName : isVisibleName);
+  try {
+    refuseOverLimit(context, listing.count);
+    const now = new Date();
+    async function* rendered(): AsyncGenerator<Buffer> {
+      for await (const batch of listing.batches) yield renderListing(kind, batch, account, context, prefix, now);
+    }
+    const outcome = await context.transfers.run({
+      openingText,
+      completionText,
+      move: async (socket, signal) => {
+        await pipeline(Readable.from(rendered()), socket, { signal });
+        return socket.bytesWritten;
+      },
+    });
+    context.log.info({ transfer: kind, path, entries: listing.count, outcome: outcome.status }, 'listing');
+  } finally {
+    listing.close();
+  }
 }
 
 /** MLST: facts of one path on the control connection (RFC 3659 §7.2). */

@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
-import { readDirectoryStats, type EntryStats } from './directory-lstat.js';
+import { compareEntryNames } from '../protocol/listing/file-entry.js';
+import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type OrderedDirectory } from './directory-lstat.js';
 import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
 import { InlineFileIo, type FileIoMode } from './inline-file-io.js';
 import { LocalDownload } from './local-download.js';
-import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type OrderedListing, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
 export interface LocalStorageOptions {
@@ -262,6 +263,41 @@ export class LocalStorage implements Storage {
     return entries;
   }
 
+  /**
+   * Entries of a directory in listing order, in batches (Storage.listInOrder). With the native
+   * helper the names are sorted first and stat'ed batch by batch while the earlier batches are
+   * sent; without it, list() and one sorted batch.
+   */
+  async listInOrder(virtualPath: VirtualPath, include: (name: string) => boolean): Promise<OrderedListing> {
+    const resolved = await this.#resolve(virtualPath);
+    const root = await this.#rootReal();
+    const directory = await openDirectoryInOrder(resolved.real, (name) => !name.startsWith(atomicUploadPrefix) && include(name));
+    if (directory === null) return listedAtOnce(await this.list(virtualPath), include);
+    return { count: directory.count, batches: this.#batchesOf(directory, root, resolved.real), close: () => directory.close() };
+  }
+
+  async *#batchesOf(directory: OrderedDirectory, root: string, real: string): AsyncGenerator<readonly FileStat[]> {
+    try {
+      for (;;) {
+        const batch: (FileStat | Promise<FileStat>)[] = [];
+        let hasSymlinks = false;
+        const isMore = await directory.nextBatch((name, stats) => {
+          const type = typeOfMode(stats.mode);
+          if (type !== 'symlink') {
+            batch.push(this.#toFileStat(name, stats, type));
+            return;
+          }
+          hasSymlinks = true;
+          batch.push(this.#describeSymlink(root, path.join(real, name), name, { ...stats }));
+        });
+        if (!isMore) return;
+        yield hasSymlinks ? await Promise.all(batch) : (batch as FileStat[]);
+      }
+    } finally {
+      directory.close();
+    }
+  }
+
   /** A symlink as listed: its target's size and time when the target is inside the root, else nothing about it. */
   async #describeSymlink(root: string, entryPath: string, name: string, stats: EntryStats): Promise<FileStat> {
     try {
@@ -454,6 +490,15 @@ export class LocalStorage implements Storage {
       throw toStorageError(error);
     }
   }
+}
+
+/** A listing read at once (no native helper): the entries `include` accepts, sorted, as one batch. */
+function listedAtOnce(entries: FileStat[], include: (name: string) => boolean): OrderedListing {
+  const listed = entries.filter((entry) => include(entry.name)).sort(compareEntryNames);
+  async function* batches(): AsyncGenerator<readonly FileStat[]> {
+    if (listed.length > 0) yield listed;
+  }
+  return { count: listed.length, batches: batches(), close: () => undefined };
 }
 
 /** The type of an lstat'ed entry from its mode bits (the listing path has no Stats methods). */

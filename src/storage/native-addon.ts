@@ -1,7 +1,9 @@
 /**
- * The optional native helper (native/, built by node-gyp at install), two functions:
+ * The optional native helper (native/, built by node-gyp at install):
  * - readDirectory: read a directory and lstat every entry with fstatat(2) on thread-pool threads,
  *   answered as one Float64Array (listings);
+ * - openListing/statListing/closeListing: the names of a directory sorted at once, their stats in
+ *   ranges asked for later (listings sent while the directory is still being stat'ed);
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
@@ -22,6 +24,20 @@ export interface NativeDirectoryReader {
    * directory cannot be read.
    */
   readDirectory(directory: string): Promise<{ count: number; names: string; stats: Float64Array }>;
+  /**
+   * Open `directory` for an ordered listing: its names (without "." and ".."), sorted as JavaScript
+   * compares strings, joined with "\0", and a handle for statListing; rejects like readDirectory.
+   */
+  openListing(directory: string): Promise<{ count: number; names: string; listing: NativeListingHandle }>;
+  /** lstat numbers (fieldsPerEntry each) of the sorted entries from..to-1; rejects after closeListing. */
+  statListing(listing: NativeListingHandle, from: number, to: number): Promise<Float64Array>;
+  /** Close the directory (once no statListing runs); idempotent. */
+  closeListing(listing: NativeListingHandle): void;
+}
+
+/** An open directory of openListing (opaque). */
+export interface NativeListingHandle {
+  readonly __nativeListing: unique symbol;
 }
 
 /** How receiveToFile's `done` settles when it does not reject. */
@@ -66,7 +82,8 @@ function load(): Addon | null {
   if (root === null || !existsSync(path.join(root, addonFile))) return null;
   try {
     const addon = createRequire(import.meta.url)(path.join(root, addonFile)) as Addon;
-    return typeof addon.readDirectory === 'function' && addon.fieldsPerEntry === 5 ? addon : null;
+    const isComplete = typeof addon.readDirectory === 'function' && typeof addon.openListing === 'function' && addon.fieldsPerEntry === 5;
+    return isComplete ? addon : null; // an addon built from older sources: npm run build:native
   } catch {
     return null; // built for another Node ABI or platform: the JavaScript path serves
   }

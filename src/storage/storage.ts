@@ -10,6 +10,16 @@ import type { FileEntry } from '../protocol/listing/file-entry.js';
 /** Metadata of one file or directory. */
 export interface FileStat extends FileEntry {}
 
+/** A directory's entries in listing order, from Storage.listInOrder. */
+export interface OrderedListing {
+  /** Entries the listing has (one that vanishes while it is read is left out of the batches). */
+  readonly count: number;
+  /** The entries, sorted by name, batch after batch; read them once. */
+  readonly batches: AsyncIterable<readonly FileStat[]>;
+  /** Release what the listing holds without reading (the rest of) the batches; idempotent. */
+  close(): void;
+}
+
 /** The closed set of storage failure kinds. */
 export type StorageErrorKind =
   | 'not-found'
@@ -132,6 +142,13 @@ export interface Storage {
   stat(path: VirtualPath): Promise<FileStat>;
   /** Entries of a directory, unsorted; StorageError('not-a-directory') for a file. */
   list(path: VirtualPath): Promise<FileStat[]>;
+  /**
+   * Optional: a directory's entries sorted by name (as JavaScript compares strings), in batches, so
+   * that a listing is sent while the rest is still being read. `include` picks names before
+   * anything else about them is read (hidden files). Errors as list(). Storages without it are
+   * listed with list() and sorted.
+   */
+  listInOrder?(path: VirtualPath, include: (name: string) => boolean): Promise<OrderedListing>;
   /** Stream a file's bytes from an offset; StorageError('is-a-directory') for a directory. */
   openRead(path: VirtualPath, options?: ReadOptions): Promise<DownloadSource>;
   /** Open a file for writing. The parent directory must exist. */

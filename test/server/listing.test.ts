@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseMlsxLine } from '../../src/protocol/listing/mlsx.js';
@@ -140,6 +141,8 @@ test('a big directory lists the same bytes with and without the native directory
   await mkdir(join(root, 'sub'));
   await symlink('file-00001.txt', join(root, 'link'));
   await writeFile(join(root, '.hidden'), 'h');
+  // JavaScript's order (UTF-16 units) puts U+1F600 before U+E000; code point order does not.
+  for (const name of ['\u{1F600}.txt', '\uE000.txt', '\uFF5A.txt']) await writeFile(join(root, name), name);
   const connection = await RawFtpConnection.login(t, port);
   const listings = async (): Promise<string[][]> => [
     await listOver(t, connection, 'LIST'),
@@ -151,10 +154,69 @@ test('a big directory lists the same bytes with and without the native directory
   setNativeDirectoryReaderEnabledForTest(false);
   t.after(() => setNativeDirectoryReaderEnabledForTest(true));
   const javaScript = await listings();
-  assert.equal(native[0]!.length, 2502, 'LIST: every file, sub and link; .hidden only with -a');
-  assert.equal(native[1]!.length, 2503);
-  assert.equal(native[3]!.length, 2503);
+  assert.equal(native[0]!.length, 2505, 'LIST: every file, sub and link; .hidden only with -a');
+  assert.equal(native[1]!.length, 2506);
+  assert.equal(native[3]!.length, 2506);
   assert.deepEqual(native, javaScript);
+  assert.deepEqual(native[2], [...native[2]!].sort(), 'sorted as JavaScript sorts');
   const link = native[0]!.find((line) => line.includes(' link -> '));
   assert.match(link!, /^l.* link -> \/file-00001\.txt$/);
+});
+
+test('a directory over limits.maxListingEntries is refused with 451 before any data, with and without the native reader', async (t) => {
+  const { port, root } = await startTestServer(t, { limits: { maxListingEntries: 100 } });
+  for (let index = 0; index < 101; index++) await writeFile(join(root, `f${index}`), '');
+  await writeFile(join(root, '.hidden'), '');
+  const connection = await RawFtpConnection.login(t, port);
+  t.after(() => setNativeDirectoryReaderEnabledForTest(true));
+  for (const useNative of [true, false]) {
+    setNativeDirectoryReaderEnabledForTest(useNative);
+    await connection.openPassive(t);
+    await connection.expect('LIST -a', 451);
+    await connection.openPassive(t);
+    await connection.expect('MLSD', 451);
+    await rm(join(root, 'f0'));
+    assert.equal((await listOver(t, connection, 'LIST')).length, 100, 'hidden files do not count without -a');
+    await writeFile(join(root, 'f0'), '');
+  }
+});
+
+/** Descriptors of this process (the server runs in it) open on `directory`. */
+function descriptorsOn(directory: string): string[] {
+  const open: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === directory) open.push(fd);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return open;
+}
+
+test('a listing cut short (data connection reset, ABOR) releases its directory and the session goes on', { skip: process.platform !== 'linux' && 'needs /proc/self/fd' }, async (t) => {
+  const { port, root } = await startTestServer(t);
+  const directory = join(realpathSync(root), 'many');
+  await mkdir(directory);
+  for (let index = 0; index < 6000; index++) await writeFile(join(directory, `file-${index}-${'x'.repeat(80)}`), '');
+  const connection = await RawFtpConnection.login(t, port);
+  for (let round = 0; round < 3; round++) {
+    const data = await connection.openPassive(t);
+    connection.write('LIST many\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    data.resetAndDestroy();
+    const ending = await connection.nextReply();
+    assert.ok([226, 426].includes(ending.replyCode), `after a reset: ${ending.replyCode}`);
+  }
+  const data = await connection.openPassive(t);
+  connection.write('LIST many\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  data.pause(); // the listing waits on a full socket
+  connection.write('ABOR\r\n');
+  const replies = [await connection.nextReply(), await connection.nextReply()];
+  assert.ok(replies.some((reply) => reply.replyCode === 226 || reply.replyCode === 225), replies.map((reply) => reply.replyCode).join(' '));
+  data.destroy();
+  for (let wait = 0; wait < 50 && descriptorsOn(directory).length > 0; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(descriptorsOn(directory), [], 'no descriptor left open on the listed directory');
+  assert.equal((await listOver(t, connection, 'NLST many')).length, 6000);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { untouchedSocketDescriptor } from '../../src/server/data/socket-read-into.js';
-import { readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
+import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
 import { isNativeDirectoryReaderBuilt, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { pausedConnection } from '../helpers/paused-connection.js';
@@ -103,6 +103,78 @@ test('FERRY_NATIVE=0 turns the native reader off', () => {
     spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, FERRY_NATIVE: value }, encoding: 'utf8' }).stdout;
   assert.equal(run('0'), 'true');
   if (isNativeDirectoryReaderBuilt()) assert.equal(run('1'), 'false');
+});
+
+test('openListing sorts names as JavaScript does and statListing answers any range in that order, as lstat sees it', native, async (t) => {
+  const directory = await makeTempDir(t);
+  // U+1F600 (a surrogate pair in UTF-16) sorts before U+E000 in JavaScript, after it by code point.
+  const names = ['b', 'a', 'Z', '\u{1F600}', '\uE000', '\uFF5A', 'é', '10', '9'];
+  for (let index = 0; index < 1500; index++) names.push(`n-${index}`);
+  for (const name of names) writeFileSync(join(directory, name), name);
+  mkdirSync(join(directory, 'sub'));
+  names.push('sub');
+  const reader = nativeDirectoryReader()!;
+  const opened = await reader.openListing(directory);
+  t.after(() => reader.closeListing(opened.listing));
+  const sorted = opened.names.split('\0');
+  assert.equal(opened.count, names.length);
+  assert.deepEqual(sorted, [...names].sort());
+  const fields = reader.fieldsPerEntry;
+  const [head, tail, empty] = await Promise.all([reader.statListing(opened.listing, 0, 700), reader.statListing(opened.listing, 700, names.length), reader.statListing(opened.listing, 5, 5)]);
+  assert.equal(empty.length, 0);
+  const all = new Float64Array([...head, ...tail]);
+  for (let index = 0; index < sorted.length; index++) {
+    const expected = lstatOf(join(directory, sorted[index]!));
+    assert.deepEqual([...all.subarray(index * fields, (index + 1) * fields)], [expected.mode, expected.size, expected.mtimeMs, expected.dev, expected.ino], sorted[index]);
+  }
+});
+
+test('a closed listing refuses further stats, but one already running finishes; bad arguments throw', native, async (t) => {
+  const directory = await makeTempDir(t);
+  for (let index = 0; index < 2000; index++) writeFileSync(join(directory, `f${index}`), '');
+  const reader = nativeDirectoryReader()!;
+  const opened = await reader.openListing(directory);
+  const running = reader.statListing(opened.listing, 0, 2000);
+  reader.closeListing(opened.listing);
+  reader.closeListing(opened.listing); // idempotent
+  const stats = await running;
+  assert.equal(stats.length, 2000 * reader.fieldsPerEntry);
+  assert.ok(stats.every((value, index) => index % reader.fieldsPerEntry !== 0 || value !== -1), 'the running request stat\'ed every entry');
+  await assert.rejects(reader.statListing(opened.listing, 0, 1), { code: 'EBADF' });
+  assert.throws(() => reader.statListing(opened.listing, 0, 2001), TypeError);
+  assert.throws(() => reader.statListing(opened.listing, 2, 1), TypeError);
+  assert.throws(() => reader.statListing({} as never, 0, 1), TypeError);
+  assert.throws(() => reader.openListing(1 as unknown as string), TypeError);
+  await assert.rejects(reader.openListing(join(directory, 'missing')), { code: 'ENOENT' });
+  await assert.rejects(reader.openListing(join(directory, 'f1')), { code: 'ENOTDIR' });
+});
+
+test('an ordered directory visits accepted entries batch by batch in order; entries removed after opening are skipped', native, async (t) => {
+  const directory = await makeTempDir(t);
+  const names: string[] = [];
+  for (let index = 0; index < 4000; index++) names.push(`entry-${String(index).padStart(4, '0')}`);
+  for (const name of names) writeFileSync(join(directory, name), name);
+  writeFileSync(join(directory, '.hidden'), '');
+  const opened = await openDirectoryInOrder(directory, (name) => !name.startsWith('.'));
+  assert.ok(opened !== null);
+  t.after(() => opened.close());
+  assert.equal(opened.count, 4000);
+  // Removed after the names were read: the batch holding it (the fourth, asked for only once the
+  // first is visited) finds it gone.
+  rmSync(join(directory, 'entry-3500'));
+  const seen: string[] = [];
+  let batches = 0;
+  while (await opened.nextBatch((name, stats) => {
+    assert.equal(stats.size, name.length, name);
+    seen.push(name);
+  })) batches++;
+  assert.ok(batches >= 4, `${batches} batches`);
+  assert.deepEqual(seen, names.filter((name) => name !== 'entry-3500'));
+  assert.equal(await opened.nextBatch(() => assert.fail('no more entries')), false);
+  assert.equal(await openDirectoryInOrder(join(directory, 'missing'), () => true), null, 'the caller lists it the usual way and reports the error');
+  setNativeDirectoryReaderEnabledForTest(false);
+  t.after(() => setNativeDirectoryReaderEnabledForTest(true));
+  assert.equal(await openDirectoryInOrder(directory, () => true), null);
 });
 
 /** A paused accepted socket (as passive data sockets are), its client, and the descriptor to hand over. */

@@ -146,6 +146,31 @@ export function runStorageContract(
         await expectKind(storage.stat(vp('/a.txt/child')), 'not-a-directory');
       });
 
+      it('lists in order (when it offers listInOrder): list() sorted by name, filtered, errors as list()', async (t) => {
+        if (!storage.listInOrder) {
+          t.skip('no listInOrder: listings use list() and sort');
+          return;
+        }
+        // Names whose order differs between code points and UTF-16 code units (JavaScript's order):
+        // U+1F600 is a surrogate pair, so it sorts before U+E000 and U+FF5A.
+        const names = ['b.txt', 'a.txt', '.hidden', 'Z', '\u{1F600}-emoji', '\uE000-private', '\uFF5A-fullwidth', 'é'];
+        for (const name of names) await writeFile(storage, `/${name}`, name);
+        await storage.makeDirectory(vp('/dir'));
+        const listing = await storage.listInOrder(vp('/'), (name) => !name.startsWith('.'));
+        const seen: string[] = [];
+        for await (const batch of listing.batches) for (const entry of batch) seen.push(entry.name);
+        listing.close();
+        const expected = [...names.filter((name) => !name.startsWith('.')), 'dir'].sort();
+        assert.deepEqual(seen, expected);
+        assert.equal(listing.count, expected.length);
+        const everything = await storage.listInOrder(vp('/'), () => true);
+        const all: string[] = [];
+        for await (const batch of everything.batches) all.push(...batch.map((entry) => entry.name));
+        assert.deepEqual(all, (await storage.list(vp('/'))).map((entry) => entry.name).sort());
+        await expectKind(storage.listInOrder(vp('/missing'), () => true), 'not-found');
+        await expectKind(storage.listInOrder(vp('/a.txt'), () => true), 'not-a-directory');
+      });
+
       it('refuses a cast path with ".." segments with permission-denied', async () => {
         await expectKind(storage.stat('/../x' as VirtualPath), 'permission-denied');
         await expectKind(storage.list('/a/../..' as VirtualPath), 'permission-denied');

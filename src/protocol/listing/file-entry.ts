@@ -27,3 +27,8 @@ export function defaultModeOf(type: FileType): number {
   if (type === 'symlink') return 0o777;
   return 0o644;
 }
+
+/** Listing order: by name as JavaScript compares strings (UTF-16 code units), like Array.prototype.sort. */
+export function compareEntryNames(a: FileEntry, b: FileEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
