@@ -129,6 +129,31 @@ test('openListing sorts names as JavaScript does and statListing answers any ran
   }
 });
 
+test('openListing orders any mix of names as JavaScript sorts them (shared prefixes, ties in the first 8 bytes after them, short names)', native, async (t) => {
+  const alphabet = 'abcXYZ019._- ~';
+  let seed = 7;
+  const random = (limit: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; // 32-bit LCG: the same names every run
+    return (seed >>> 8) % limit;
+  };
+  const names = new Set<string>();
+  while (names.size < 3000) {
+    // Mostly one shared prefix; a tenth with another first letter so the prefix is empty at times.
+    let name = random(10) === 0 ? alphabet[random(alphabet.length)]! : 'IMG_2024-';
+    const length = random(3) === 0 ? random(4) : 8 + random(14); // short ones, and ties in the key bytes
+    for (let index = 0; index < length; index++) name += alphabet[random(random(2) === 0 ? 3 : alphabet.length)]!;
+    if (name.trim() === name && name !== '.' && name !== '..') names.add(name);
+  }
+  for (const withPrefix of [true, false]) {
+    const directory = await makeTempDir(t);
+    const chosen = withPrefix ? [...names] : [...names].map((name, index) => `${index % 3}${name}`);
+    for (const name of chosen) writeFileSync(join(directory, name), '');
+    const opened = await nativeDirectoryReader()!.openListing(directory);
+    nativeDirectoryReader()!.closeListing(opened.listing);
+    assert.deepEqual(opened.names.split('\0'), chosen.sort());
+  }
+});
+
 test('a closed listing refuses further stats, but one already running finishes; bad arguments throw', native, async (t) => {
   const directory = await makeTempDir(t);
   for (let index = 0; index < 2000; index++) writeFileSync(join(directory, `f${index}`), '');
