@@ -28,6 +28,20 @@ void ferry_stat_entry(int directory_fd, const char *name, double *out);
 /* The errno's name as Node reports it ("ENOENT", ...), "EIO" for one not listed. */
 const char *ferry_errno_code(int error);
 
+/* Reject `deferred` with an Error whose code is `code` (node_api_helpers.c). */
+void ferry_reject(napi_env env, napi_deferred deferred, const char *code, const char *message);
+
+/* The call's first argument as a malloc'ed UTF-8 string; NULL after throwing (TypeError with
+   `usage` when it is not a string, or out of memory). */
+char *ferry_string_argument(napi_env env, napi_callback_info info, const char *usage);
+
+/* Resolve `deferred` with { count, names: `joined` ("\0"-separated UTF-8), [key]: value }; 0 when
+   out of memory (then nothing is resolved). */
+int ferry_resolve_names(napi_env env, napi_deferred deferred, size_t count, const char *joined, size_t joined_length, const char *key, napi_value value);
+
+/* A Float64Array over `values` (malloc'ed, `length` numbers), which it takes over in every case. */
+napi_status ferry_create_float64_array(napi_env env, double *values, size_t length, napi_value *result);
+
 /* Add openListing, statListing and closeListing to the exports (ordered_listing.c). */
 void ferry_register_ordered_listing(napi_env env, napi_value exports);
 

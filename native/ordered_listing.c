@@ -199,61 +199,36 @@ static void execute_open(napi_env env, void *data) {
   request->joined_length = total > 0 ? total - 1 : 0; /* splitting gives exactly count names */
 }
 
-static void reject_with_code(napi_env env, napi_deferred deferred, const char *code, const char *text) {
-  napi_value code_value, message, error;
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code_value, message, &error);
-  napi_reject_deferred(env, deferred, error);
-}
 
 static void complete_open(napi_env env, napi_status status, void *data) {
   OpenRequest *request = data;
   if (status != napi_ok || request->error != 0) {
-    reject_with_code(env, request->deferred, status != napi_ok ? "ECANCELED" : ferry_errno_code(request->error), "openListing failed");
+    ferry_reject(env, request->deferred, status != napi_ok ? "ECANCELED" : ferry_errno_code(request->error), "openListing failed");
     free_open_request(env, request);
     return;
   }
-  napi_value result, count, names, handle;
-  int ok = napi_create_object(env, &result) == napi_ok &&
-           napi_create_string_utf8(env, request->joined, request->joined_length, &names) == napi_ok &&
-           napi_create_uint32(env, (uint32_t)request->listing->list.count, &count) == napi_ok &&
-           napi_create_external(env, request->listing, finalize_listing, NULL, &handle) == napi_ok;
-  if (!ok) {
-    reject_with_code(env, request->deferred, "ENOMEM", "openListing failed");
-    free_open_request(env, request);
-    return;
-  }
-  request->listing = NULL; /* the handle owns it now */
-  napi_set_named_property(env, result, "count", count);
-  napi_set_named_property(env, result, "names", names);
-  napi_set_named_property(env, result, "listing", handle);
-  napi_resolve_deferred(env, request->deferred, result);
+  size_t count = request->listing->list.count;
+  napi_value handle;
+  int ok = napi_create_external(env, request->listing, finalize_listing, NULL, &handle) == napi_ok;
+  if (ok) request->listing = NULL; /* the handle owns it now */
+  ok = ok && ferry_resolve_names(env, request->deferred, count, request->joined, request->joined_length, "listing", handle);
+  if (!ok) ferry_reject(env, request->deferred, "ENOMEM", "openListing failed");
   free_open_request(env, request);
 }
 
 static napi_value open_listing(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  if (type != napi_string) {
-    napi_throw_type_error(env, NULL, "openListing(directory: string)");
-    return NULL;
-  }
-  size_t length = 0;
-  napi_get_value_string_utf8(env, argv[0], NULL, 0, &length);
+  char *directory = ferry_string_argument(env, info, "openListing(directory: string)");
+  if (directory == NULL) return NULL;
   OpenRequest *request = calloc(1, sizeof(OpenRequest));
   if (request != NULL) request->listing = calloc(1, sizeof(Listing));
-  if (request != NULL) request->directory = malloc(length + 1);
-  if (request == NULL || request->listing == NULL || request->directory == NULL) {
+  if (request == NULL || request->listing == NULL) {
+    free(directory);
     if (request != NULL) free_open_request(env, request);
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
+  request->directory = directory;
   request->listing->directory_fd = -1;
-  napi_get_value_string_utf8(env, argv[0], request->directory, length + 1, &length);
   napi_value promise, resource_name;
   napi_create_promise(env, &request->deferred, &promise);
   napi_create_string_utf8(env, "ferry.openListing", NAPI_AUTO_LENGTH, &resource_name);
@@ -281,48 +256,36 @@ static void execute_stat(napi_env env, void *data) {
     ferry_stat_entry(listing->directory_fd, listing->sorted[index], request->packed + (index - request->from) * FIELDS_PER_ENTRY);
 }
 
-static void free_packed(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
-}
 
 static void complete_stat(napi_env env, napi_status status, void *data) {
   StatRequest *request = data;
   Listing *listing = request->listing;
   listing->running--;
   if (listing->close_pending && listing->running == 0) close_directory(listing);
-  size_t length = (request->to - request->from) * FIELDS_PER_ENTRY;
-  napi_value buffer, stats;
-  int ok = status == napi_ok;
-  if (ok && napi_create_external_arraybuffer(env, request->packed, length * sizeof(double), free_packed, NULL, &buffer) == napi_ok) {
-    request->packed = NULL; /* the ArrayBuffer frees it */
-  } else if (ok) {
-    void *bytes; /* V8 builds that forbid external buffers: copy */
-    ok = napi_create_arraybuffer(env, length * sizeof(double), &bytes, &buffer) == napi_ok;
-    if (ok) memcpy(bytes, request->packed, length * sizeof(double));
-  }
-  ok = ok && napi_create_typedarray(env, napi_float64_array, length, buffer, 0, &stats) == napi_ok;
+  napi_value stats;
+  int ok = status == napi_ok && ferry_create_float64_array(env, request->packed, (request->to - request->from) * FIELDS_PER_ENTRY, &stats) == napi_ok;
+  if (status == napi_ok) request->packed = NULL; /* the array owns it now (or it was freed) */
   if (ok) napi_resolve_deferred(env, request->deferred, stats);
-  else reject_with_code(env, request->deferred, status != napi_ok ? "ECANCELED" : "ENOMEM", "statListing failed");
+  else ferry_reject(env, request->deferred, status != napi_ok ? "ECANCELED" : "ENOMEM", "statListing failed");
   napi_delete_reference(env, request->handle);
   napi_delete_async_work(env, request->work);
   free(request->packed);
   free(request);
 }
 
-static Listing *listing_of(napi_env env, napi_value value) {
+/* The call's arguments (`count` of them, the first a listing handle) and that Listing; NULL if the first is not one. */
+static Listing *listing_arguments(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   napi_valuetype type = napi_undefined;
   void *data = NULL;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external || napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  if (argc < count || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external || napi_get_value_external(env, argv[0], &data) != napi_ok) return NULL;
   return data;
 }
 
 static napi_value stat_listing(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Listing *listing = argc >= 3 ? listing_of(env, argv[0]) : NULL;
+  Listing *listing = listing_arguments(env, info, 3, argv);
   int64_t from = -1, to = -1;
   if (listing != NULL) {
     napi_get_value_int64(env, argv[1], &from);
@@ -336,14 +299,14 @@ static napi_value stat_listing(napi_env env, napi_callback_info info) {
   napi_deferred deferred;
   napi_create_promise(env, &deferred, &promise);
   if (listing->directory_fd < 0 || listing->close_pending) {
-    reject_with_code(env, deferred, "EBADF", "statListing after closeListing");
+    ferry_reject(env, deferred, "EBADF", "statListing after closeListing");
     return promise;
   }
   StatRequest *request = calloc(1, sizeof(StatRequest));
   if (request != NULL) request->packed = malloc(((size_t)(to - from) > 0 ? (size_t)(to - from) : 1) * FIELDS_PER_ENTRY * sizeof(double));
   if (request == NULL || request->packed == NULL) {
     if (request != NULL) free(request);
-    reject_with_code(env, deferred, "ENOMEM", "statListing failed");
+    ferry_reject(env, deferred, "ENOMEM", "statListing failed");
     return promise;
   }
   request->deferred = deferred;
@@ -362,10 +325,8 @@ static napi_value stat_listing(napi_env env, napi_callback_info info) {
 /* ---------------------------------------------------------------- closeListing */
 
 static napi_value close_listing(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Listing *listing = argc >= 1 ? listing_of(env, argv[0]) : NULL;
+  Listing *listing = listing_arguments(env, info, 1, argv);
   if (listing == NULL) {
     napi_throw_type_error(env, NULL, "closeListing(listing)");
     return NULL;

@@ -139,104 +139,32 @@ static void execute(napi_env env, void *data) {
   request->error = pack_sorted(request);
 }
 
-const char *ferry_errno_code(int error) {
-  switch (error) {
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ELOOP: return "ELOOP";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOMEM: return "ENOMEM";
-    case ENOSPC: return "ENOSPC";
-    case EDQUOT: return "EDQUOT";
-    case EFBIG: return "EFBIG";
-    case EROFS: return "EROFS";
-    case EBADF: return "EBADF";
-    case EINVAL: return "EINVAL";
-    case ECONNRESET: return "ECONNRESET";
-    case EPIPE: return "EPIPE";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ENOTCONN: return "ENOTCONN";
-    case ENOTSOCK: return "ENOTSOCK";
-    default: return "EIO";
-  }
-}
-
-static void reject(napi_env env, Request *request, const char *code) {
-  napi_value code_value, message, error;
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
-  napi_create_string_utf8(env, "readDirectory failed", NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code_value, message, &error);
-  napi_reject_deferred(env, request->deferred, error);
-}
-
-static void free_packed(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
-}
-
 /* Back on the event loop: settle the promise. */
 static void complete(napi_env env, napi_status status, void *data) {
   Request *request = data;
   if (status != napi_ok || request->error != 0) {
-    reject(env, request, status != napi_ok ? "ECANCELED" : ferry_errno_code(request->error));
+    ferry_reject(env, request->deferred, status != napi_ok ? "ECANCELED" : ferry_errno_code(request->error), "readDirectory failed");
     free_request(env, request);
     return;
   }
-  size_t length = request->list.count * FIELDS_PER_ENTRY;
-  napi_value names, buffer, stats, result;
-  /* The packed numbers are handed over without a copy; the ArrayBuffer frees them. Where external
-     buffers are not allowed (V8 sandbox builds) they are copied instead. */
-  double *packed = request->packed;
-  int ok = napi_create_external_arraybuffer(env, packed, length * sizeof(double), free_packed, NULL, &buffer) == napi_ok;
-  if (ok) {
-    request->packed = NULL;
-  } else {
-    void *bytes;
-    ok = napi_create_arraybuffer(env, length * sizeof(double), &bytes, &buffer) == napi_ok;
-    if (ok) memcpy(bytes, packed, length * sizeof(double));
-  }
-  /* Invalid UTF-8 becomes U+FFFD, as fs.readdir decodes names; a NUL cannot occur in a name. */
-  ok = ok && napi_create_typedarray(env, napi_float64_array, length, buffer, 0, &stats) == napi_ok &&
-       napi_create_object(env, &result) == napi_ok &&
-       napi_create_string_utf8(env, request->joined, request->joined_length, &names) == napi_ok;
-  if (!ok) {
-    reject(env, request, "ENOMEM");
-  } else {
-    napi_value count;
-    napi_create_uint32(env, (uint32_t)request->list.count, &count);
-    napi_set_named_property(env, result, "count", count);
-    napi_set_named_property(env, result, "names", names);
-    napi_set_named_property(env, result, "stats", stats);
-    napi_resolve_deferred(env, request->deferred, result);
-  }
+  napi_value stats;
+  int ok = ferry_create_float64_array(env, request->packed, request->list.count * FIELDS_PER_ENTRY, &stats) == napi_ok;
+  request->packed = NULL; /* the array owns it now (or it was freed) */
+  ok = ok && ferry_resolve_names(env, request->deferred, request->list.count, request->joined, request->joined_length, "stats", stats);
+  if (!ok) ferry_reject(env, request->deferred, "ENOMEM", "readDirectory failed");
   free_request(env, request);
 }
 
 static napi_value read_directory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  if (type != napi_string) {
-    napi_throw_type_error(env, NULL, "readDirectory(directory: string)");
-    return NULL;
-  }
+  char *directory = ferry_string_argument(env, info, "readDirectory(directory: string)");
+  if (directory == NULL) return NULL;
   Request *request = calloc(1, sizeof(Request));
-  size_t length = 0;
-  if (request != NULL) napi_get_value_string_utf8(env, argv[0], NULL, 0, &length);
-  if (request != NULL) request->directory = malloc(length + 1);
-  if (request == NULL || request->directory == NULL) {
-    if (request != NULL) free_request(env, request);
+  if (request == NULL) {
+    free(directory);
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
-  napi_get_value_string_utf8(env, argv[0], request->directory, length + 1, &length);
+  request->directory = directory;
   napi_value promise, resource_name;
   napi_create_promise(env, &request->deferred, &promise);
   napi_create_string_utf8(env, "ferry.readDirectory", NAPI_AUTO_LENGTH, &resource_name);
