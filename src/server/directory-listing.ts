@@ -104,8 +104,9 @@ function mlsxOptionsFor(account: Account, context: CommandContext): (entry: File
 /**
  * Render entries in a listing format as the bytes sent: one CRLF-terminated UTF-8 line each,
  * written straight into one Buffer (for 10,000 entries, joining the line strings and encoding the
- * result took longer than formatting them). Streaming it in chunks while rendering measured no
- * faster: the whole listing of 10,000 entries is ~1 MB, sent with one write.
+ * result took longer than formatting them). Cutting an already-read listing into chunks to send
+ * while rendering measured no faster; what pays is sending each batch while the storage still
+ * reads the next (sendListingInBatches). `now` decides "recent" for every batch of one listing.
  */
 export function renderListing(kind: ListingKind, entries: readonly FileStat[], account: Account, context: CommandContext, displayPrefix = '', now = new Date()): Buffer {
   const mlsxOptions = mlsxOptionsFor(account, context);
