@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Account } from '../auth/authenticator.js';
 import { compareEntryNames, type FileEntry } from '../protocol/listing/file-entry.js';
 import { formatMlsxLine, type MlsxFormatOptions } from '../protocol/listing/mlsx.js';
-import { formatUnixListLine } from '../protocol/listing/unix-list.js';
+import { unixListLineMaxBytes, writeUnixListLine } from '../protocol/listing/unix-list.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import { baseName, type VirtualPath } from '../protocol/virtual-path.js';
 import type { FileStat } from '../storage/storage.js';
@@ -83,8 +83,7 @@ function refuseOverLimit(context: CommandContext, count: number): void {
 }
 
 /** One entry's line (without CRLF) in a listing format; `mlsxOptions` gives MLSx options by entry. */
-function listingLine(kind: ListingKind, entry: FileStat, now: Date, mlsxOptions: (entry: FileStat) => MlsxFormatOptions, displayPrefix: string): string {
-  if (kind === 'list') return formatUnixListLine(entry, now);
+function listingLine(kind: 'nlst' | 'mlsd', entry: FileStat, mlsxOptions: (entry: FileStat) => MlsxFormatOptions, displayPrefix: string): string {
   if (kind === 'nlst') return displayPrefix + entry.name;
   return formatMlsxLine(entry, mlsxOptions(entry));
 }
@@ -112,15 +111,22 @@ export function renderListing(kind: ListingKind, entries: readonly FileStat[], a
   const mlsxOptions = mlsxOptionsFor(account, context);
   let bytes = Buffer.allocUnsafe(Math.max(1024, entries.length * 128));
   let length = 0;
+  const makeRoom = (needed: number): void => {
+    if (length + needed <= bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, length + needed));
+    bytes.copy(grown, 0, 0, length);
+    bytes = grown;
+  };
   for (const entry of entries) {
-    const line = listingLine(kind, entry, now, mlsxOptions, displayPrefix);
-    const worstCase = line.length * 3 + 2; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (length + worstCase > bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, length + worstCase));
-      bytes.copy(grown, 0, 0, length);
-      bytes = grown;
+    if (kind === 'list') {
+      // The LIST line goes straight into the buffer: no line string per entry (see writeUnixListLine).
+      makeRoom(unixListLineMaxBytes(entry) + 2);
+      length = writeUnixListLine(entry, now, bytes, length);
+    } else {
+      const line = listingLine(kind, entry, mlsxOptions, displayPrefix);
+      makeRoom(line.length * 3 + 2); // UTF-8 needs at most 3 bytes per UTF-16 unit
+      length += bytes.write(line, length);
     }
-    length += bytes.write(line, length);
     bytes[length++] = 0x0d;
     bytes[length++] = 0x0a;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FileEntry } from '../../../src/protocol/listing/file-entry.js';
-import { formatModeBits, formatUnixListLine, parseUnixListLine } from '../../../src/protocol/listing/unix-list.js';
+import { formatModeBits, formatUnixListLine, parseUnixListLine, unixListLineMaxBytes, writeUnixListLine } from '../../../src/protocol/listing/unix-list.js';
 
 const now = new Date('2024-06-15T12:00:00Z');
 const at = (iso: string): Date => new Date(`${iso}Z`);
@@ -81,6 +81,44 @@ describe('formatUnixListLine', () => {
     assert.match(formatUnixListLine(entry, new Date('2025-06-15T12:00:00Z')), / Mar 05  2024 x$/);
     assert.match(formatUnixListLine(entry, now), / Mar 05 14:03 x$/);
     assert.match(formatUnixListLine({ ...entry, modifiedAt: at('2024-03-05T14:04:00') }, now), / Mar 05 14:04 x$/);
+  });
+});
+
+describe('writeUnixListLine', () => {
+  /** Entries of every kind the formatter distinguishes, in a row (the caches see changes and repeats). */
+  function variedEntries(): FileEntry[] {
+    const entries: FileEntry[] = [];
+    const names = ['plain.txt', 'ünïcødé 名前', '\u{1F600} emoji', 'cr\rlf\nnul\0', 'with  spaces ', ''];
+    const sizes = [0, 7, 12345678, 123456789, 10 ** 15, Number.NaN, -5, 2.7];
+    const times = [at('2024-03-05T14:03:00'), at('2024-03-05T14:03:30'), at('2001-02-03T04:05:06'), at('2024-06-16T10:00:00'), undefined, new Date(Number.NaN)];
+    for (let index = 0; index < 240; index++) {
+      const type = (['file', 'directory', 'symlink', 'unknown'] as const)[index % 4]!;
+      const entry: { -readonly [Key in keyof FileEntry]: FileEntry[Key] } = { name: names[index % names.length]!, type, size: sizes[index % sizes.length]! };
+      const time = times[Math.floor(index / 3) % times.length];
+      if (time !== undefined) entry.modifiedAt = time;
+      if (index % 5 !== 0) entry.mode = [0o644, 0o755, 0o4755, 0o1777, 0o600][index % 5];
+      if (index % 7 === 1) entry.owner = index % 2 ? 'user name' : 'bénédicte';
+      if (index % 11 === 2) entry.group = 'staff';
+      if (type === 'symlink' && index % 3 !== 0) entry.linkTarget = index % 2 ? '/target/ünï' : '/t\nx';
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  it('writes exactly the bytes of formatUnixListLine, for every kind of entry, one after another', () => {
+    const entries = variedEntries();
+    const buffer = Buffer.alloc(entries.reduce((total, entry) => total + unixListLineMaxBytes(entry), 0));
+    let offset = 0;
+    const expected: Buffer[] = [];
+    for (const entry of entries) {
+      const end = writeUnixListLine(entry, now, buffer, offset);
+      assert.ok(end - offset <= unixListLineMaxBytes(entry), `room for ${entry.name}`);
+      const line = formatUnixListLine(entry, now);
+      assert.equal(buffer.toString('utf8', offset, end), line);
+      expected.push(Buffer.from(line, 'utf8'));
+      offset = end;
+    }
+    assert.ok(buffer.subarray(0, offset).equals(Buffer.concat(expected)));
   });
 });
 
