@@ -1,6 +1,6 @@
 /*
- * Reading a directory's names and lstat'ing one entry: the parts both listing functions share
- * (readDirectory in read_directory.c, the ordered listing in ordered_listing.c).
+ * Reading a directory's names and lstat'ing one entry relative to it, for the ordered listing
+ * (ordered_listing.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>

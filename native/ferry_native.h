@@ -1,4 +1,4 @@
-/* Shared by the parts of Ferry's native helper (see read_directory.c and receive_to_file.c). */
+/* Shared by the parts of Ferry's native helper (module.c, ordered_listing.c, receive_to_file.c). */
 #ifndef FERRY_NATIVE_H
 #define FERRY_NATIVE_H
 

@@ -1,14 +1,17 @@
 /*
  * A directory opened for a listing that is sent while it is still being stat'ed.
  *
- * Why: readDirectory answers only when every entry is stat'ed (~20 ms for 10,000 here), and only
- * then can a listing be rendered (~4 ms) and sent (~3 ms). Here the names come back first, sorted
+ * Why: Node has no fstatat(2) nor a batch stat: from JavaScript a listing of N entries is a readdir
+ * plus N lstat calls, each walking its whole path and making a Stats object with four Dates. And a
+ * reader that answers only once every entry is stat'ed (~20 ms for 10,000 here) holds back the
+ * rendering (~4 ms) and sending (~3 ms) until then. Here the names come back first, sorted
  * in listing order, and the stats follow in ranges the caller asks for (two at a time, each on a
  * thread-pool thread), so the event loop renders and sends one range while the next are stat'ed.
  *
  * JS: openListing(directory: string): Promise<{ count, names, listing }>: names sorted in
  *     JavaScript's string order (UTF-16 code units, as Array.prototype.sort compares) joined
- *     with "\0"; listing is an opaque handle; rejects with error.code as readDirectory does.
+ *     with "\0"; listing is an opaque handle; rejects with error.code ("ENOENT", "EACCES", ...)
+ *     when the directory cannot be opened or read.
  *     statListing(listing, from, to): Promise<Float64Array>: FIELDS_PER_ENTRY numbers for each
  *     of the sorted entries from..to-1 (mode -1: could not be stat'ed).
  *     closeListing(listing): closes the directory once no statListing is running; later

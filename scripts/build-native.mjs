@@ -7,13 +7,14 @@
  * Skipped when the addon is newer than its sources, or when FERRY_NATIVE=0.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const addon = path.join(root, 'build', 'Release', 'ferry_native.node');
-const sources = ['binding.gyp', 'native/ferry_native.h', 'native/read_directory.c', 'native/receive_to_file.c'].map((file) => path.join(root, file));
+// Every file of native/ and binding.gyp: a listed subset went stale once (a changed source not rebuilt).
+const sources = [path.join(root, 'binding.gyp'), ...readdirSync(path.join(root, 'native')).map((file) => path.join(root, 'native', file))];
 const force = process.argv.includes('--force');
 
 function say(message) {

@@ -1,9 +1,8 @@
 /**
  * The optional native helper (native/, built by node-gyp at install):
- * - readDirectory: read a directory and lstat every entry with fstatat(2) on thread-pool threads,
- *   answered as one Float64Array (listings);
- * - openListing/statListing/closeListing: the names of a directory sorted at once, their stats in
- *   ranges asked for later (listings sent while the directory is still being stat'ed);
+ * - openListing/statListing/closeListing: a directory's names read and sorted at once, their
+ *   lstat numbers (fstatat(2) on thread-pool threads) in ranges asked for later, so a listing is
+ *   sent while the directory is still being stat'ed;
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
@@ -19,14 +18,9 @@ export interface NativeDirectoryReader {
   /** Numbers per entry in `stats`: mode (-1: could not be stat'ed), size, mtimeMs, dev, ino. */
   readonly fieldsPerEntry: number;
   /**
-   * The entries of `directory` (without "." and "..", sorted like fs.readdir) as their names
-   * joined with "\0", and their lstat numbers; rejects (error.code "ENOENT", "EACCES", ...) if the
-   * directory cannot be read.
-   */
-  readDirectory(directory: string): Promise<{ count: number; names: string; stats: Float64Array }>;
-  /**
    * Open `directory` for an ordered listing: its names (without "." and ".."), sorted as JavaScript
-   * compares strings, joined with "\0", and a handle for statListing; rejects like readDirectory.
+   * compares strings, joined with "\0", and a handle for statListing; rejects (error.code "ENOENT",
+   * "EACCES", ...) when the directory cannot be opened or read.
    */
   openListing(directory: string): Promise<{ count: number; names: string; listing: NativeListingHandle }>;
   /** lstat numbers (fieldsPerEntry each) of the sorted entries from..to-1; rejects after closeListing. */
@@ -82,7 +76,7 @@ function load(): Addon | null {
   if (root === null || !existsSync(path.join(root, addonFile))) return null;
   try {
     const addon = createRequire(import.meta.url)(path.join(root, addonFile)) as Addon;
-    const isComplete = typeof addon.readDirectory === 'function' && typeof addon.openListing === 'function' && addon.fieldsPerEntry === 5;
+    const isComplete = typeof addon.openListing === 'function' && addon.fieldsPerEntry === 5;
     return isComplete ? addon : null; // an addon built from older sources: npm run build:native
   } catch {
     return null; // built for another Node ABI or platform: the JavaScript path serves

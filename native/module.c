@@ -1,0 +1,23 @@
+/*
+ * Ferry's native helper: the module's entry point. Node has no fstatat(2), no batch stat and no
+ * splice(2); the helper adds them where listings and uploads need them:
+ * - ordered_listing.c: openListing/statListing/closeListing, a directory's names sorted at once
+ *   and their lstat numbers in ranges (directory_names.c reads and stats);
+ * - receive_to_file.c (Linux): receiveToFile, an upload spliced from the socket into the file.
+ * Built by node-gyp at install (binding.gyp); optional: without it Ferry does the same from
+ * JavaScript. The Node-API pieces these share are in node_api_helpers.c.
+ */
+#include <node_api.h>
+
+#include "ferry_native.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fields;
+  napi_create_uint32(env, FIELDS_PER_ENTRY, &fields);
+  napi_set_named_property(env, exports, "fieldsPerEntry", fields);
+  ferry_register_ordered_listing(env, exports);
+  ferry_register_receive_to_file(env, exports);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
