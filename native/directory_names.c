@@ -23,12 +23,12 @@
 static int keep_name(FerryNameList *list, const char *name) {
   size_t length = strlen(name) + 1;
   if (list->arena_used + length > list->arena_capacity) {
-    size_t capacity = list->arena_capacity == 0 ? 64 * 1024 : list->arena_capacity;
+    size_t capacity = list->arena_capacity == 0 ? 64 * 1024 : list->arena_capacity * 2;
     while (list->arena_used + length > capacity) capacity *= 2;
-    char *grown = realloc(list->arena, capacity);
+    char *grown = ferry_kept_grow(list->arena, list->arena_used, capacity);
     if (grown == NULL) return ENOMEM;
     list->arena = grown;
-    list->arena_capacity = capacity;
+    list->arena_capacity = ferry_kept_capacity(grown);
   }
   memcpy(list->arena + list->arena_used, name, length);
   list->arena_used += length;
@@ -62,7 +62,7 @@ int ferry_read_directory_names(const char *path, int *directory_fd, FerryNameLis
   }
   if (error == 0) {
     /* The arena is complete (no more reallocs): now the pointers into it are stable. */
-    list->names = malloc((list->count > 0 ? list->count : 1) * sizeof(char *));
+    list->names = ferry_kept_alloc((list->count > 0 ? list->count : 1) * sizeof(char *));
     if (list->names == NULL) error = ENOMEM;
   }
   if (error != 0) {
@@ -79,8 +79,8 @@ int ferry_read_directory_names(const char *path, int *directory_fd, FerryNameLis
 }
 
 void ferry_free_names(FerryNameList *list) {
-  free(list->arena);
-  free(list->names);
+  ferry_kept_free(list->arena);
+  ferry_kept_free(list->names);
   list->arena = NULL;
   list->names = NULL;
 }

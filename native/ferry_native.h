@@ -8,6 +8,16 @@
 /* Numbers per entry in a stats answer: mode (-1: could not be stat'ed), size, mtimeMs, dev, ino. */
 #define FIELDS_PER_ENTRY 5
 
+/* Blocks kept for the next listing instead of going back to the system (kept_memory.c). Blocks of
+   64 KiB and more are kept when given back, up to a bound; NULL when out of memory. */
+void *ferry_kept_alloc(size_t size);
+void ferry_kept_free(void *memory);
+/* `memory` (may be NULL) with room for `size` bytes, the first `used` kept; NULL when out of memory
+   (then `memory` is untouched). */
+void *ferry_kept_grow(void *memory, size_t used, size_t size);
+/* How many bytes a block from ferry_kept_alloc holds (at least what was asked for). */
+size_t ferry_kept_capacity(const void *memory);
+
 /* A directory's names, read in one go (directory_names.c). */
 typedef struct {
   char *arena; /* every name, NUL-terminated, back to back */
@@ -35,8 +45,9 @@ void ferry_reject(napi_env env, napi_deferred deferred, const char *code, const 
    `usage` when it is not a string, or out of memory). */
 char *ferry_string_argument(napi_env env, napi_callback_info info, const char *usage);
 
-/* Resolve `deferred` with { count, names: `joined` ("\0"-separated UTF-8), [key]: value }; 0 when
-   out of memory (then nothing is resolved). */
+/* Resolve `deferred` with { count, names, [key]: value }, where names are `joined` ("\0"-separated
+   UTF-8) as strings of whole names, each under V8's large-object size; 0 when out of memory (then
+   nothing is resolved). */
 int ferry_resolve_names(napi_env env, napi_deferred deferred, size_t count, const char *joined, size_t joined_length, const char *key, napi_value value);
 
 /* A Float64Array over `values` (malloc'ed, `length` numbers), which it takes over in every case. */

@@ -5,7 +5,8 @@
  *   and their lstat numbers in ranges (directory_names.c reads and stats);
  * - receive_to_file.c (Linux): receiveToFile, an upload spliced from the socket into the file.
  * Built by node-gyp at install (binding.gyp); optional: without it Ferry does the same from
- * JavaScript. The Node-API pieces these share are in node_api_helpers.c.
+ * JavaScript. The Node-API pieces these share are in node_api_helpers.c; the listings' buffers
+ * come from kept_memory.c, which keeps them for the next listing.
  */
 #include <node_api.h>
 
@@ -15,6 +16,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fields;
   napi_create_uint32(env, FIELDS_PER_ENTRY, &fields);
   napi_set_named_property(env, exports, "fieldsPerEntry", fields);
+  napi_value listing_version; /* native-addon.ts refuses a build from older sources */
+  napi_create_uint32(env, 2, &listing_version);
+  napi_set_named_property(env, exports, "listingVersion", listing_version);
   ferry_register_ordered_listing(env, exports);
   ferry_register_receive_to_file(env, exports);
   return exports;

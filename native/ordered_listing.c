@@ -36,9 +36,13 @@ typedef struct {
   int close_pending; /* closeListing came while some ran */
 } Listing;
 
+/* Close the directory and give its names back (no statListing runs, and none can start after). */
 static void close_directory(Listing *listing) {
   if (listing->directory_fd >= 0) close(listing->directory_fd);
   listing->directory_fd = -1;
+  ferry_free_names(&listing->list);
+  ferry_kept_free(listing->sorted);
+  listing->sorted = NULL;
 }
 
 static void finalize_listing(napi_env env, void *data, void *hint) {
@@ -46,8 +50,6 @@ static void finalize_listing(napi_env env, void *data, void *hint) {
   (void)hint;
   Listing *listing = data;
   close_directory(listing);
-  ferry_free_names(&listing->list);
-  free(listing->sorted);
   free(listing);
 }
 
@@ -89,11 +91,11 @@ typedef struct {
  * 0 or ENOMEM.
  */
 static int sort_by_bytes(char **names, size_t count) {
-  KeyedName *keyed = malloc((count > 0 ? count : 1) * sizeof(KeyedName));
-  KeyedName *spare = malloc((count > 0 ? count : 1) * sizeof(KeyedName));
+  KeyedName *keyed = ferry_kept_alloc((count > 0 ? count : 1) * sizeof(KeyedName));
+  KeyedName *spare = ferry_kept_alloc((count > 0 ? count : 1) * sizeof(KeyedName));
   if (keyed == NULL || spare == NULL) {
-    free(keyed);
-    free(spare);
+    ferry_kept_free(keyed);
+    ferry_kept_free(spare);
     return ENOMEM;
   }
   size_t prefix = count > 0 ? strlen(names[0]) : 0;
@@ -136,8 +138,8 @@ static int sort_by_bytes(char **names, size_t count) {
     if (end - run > 1) qsort(names + run, end - run, sizeof(char *), compare_bytes);
     run = end;
   }
-  free(keyed);
-  free(spare);
+  ferry_kept_free(keyed);
+  ferry_kept_free(spare);
   return 0;
 }
 
@@ -170,7 +172,7 @@ static void free_open_request(napi_env env, OpenRequest *request) {
   if (request->work != NULL) napi_delete_async_work(env, request->work);
   if (request->listing != NULL) finalize_listing(env, request->listing, NULL);
   free(request->directory);
-  free(request->joined);
+  ferry_kept_free(request->joined);
   free(request);
 }
 
@@ -181,10 +183,10 @@ static void execute_open(napi_env env, void *data) {
   request->error = ferry_read_directory_names(request->directory, &listing->directory_fd, &listing->list);
   if (request->error != 0) return;
   size_t count = listing->list.count;
-  listing->sorted = malloc((count > 0 ? count : 1) * sizeof(char *));
+  listing->sorted = ferry_kept_alloc((count > 0 ? count : 1) * sizeof(char *));
   size_t total = 0;
   for (size_t index = 0; index < count; index++) total += strlen(listing->list.names[index]) + 1;
-  request->joined = malloc(total > 0 ? total : 1);
+  request->joined = ferry_kept_alloc(total > 0 ? total : 1);
   if (listing->sorted == NULL || request->joined == NULL) {
     request->error = ENOMEM;
     return;

@@ -19,14 +19,26 @@ export interface NativeDirectoryReader {
   readonly fieldsPerEntry: number;
   /**
    * Open `directory` for an ordered listing: its names (without "." and ".."), sorted as JavaScript
-   * compares strings, joined with "\0", and a handle for statListing; rejects (error.code "ENOENT",
-   * "EACCES", ...) when the directory cannot be opened or read.
+   * compares strings, joined with "\0" in strings of whole names (namesOfListing splits them), and
+   * a handle for statListing; rejects (error.code "ENOENT", "EACCES", ...) when the directory
+   * cannot be opened or read.
    */
-  openListing(directory: string): Promise<{ count: number; names: string; listing: NativeListingHandle }>;
+  openListing(directory: string): Promise<{ count: number; names: readonly string[]; listing: NativeListingHandle }>;
   /** lstat numbers (fieldsPerEntry each) of the sorted entries from..to-1; rejects after closeListing. */
   statListing(listing: NativeListingHandle, from: number, to: number): Promise<Float64Array>;
   /** Close the directory (once no statListing runs); idempotent. */
   closeListing(listing: NativeListingHandle): void;
+}
+
+/**
+ * The names of openListing's answer, in order. They come in several strings because V8 keeps a
+ * string of 128 KiB or more in its large-object space, whose fresh pages made one string of
+ * 10,000 names cost ~0.9 ms.
+ */
+export function namesOfListing(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const [first, ...rest] = names.map((joined) => joined.split('\0'));
+  return first!.concat(...rest); // concat copies arrays whole; flatMap took ~4x as long here
 }
 
 /** An open directory of openListing (opaque). */
@@ -68,7 +80,8 @@ function packageRoot(): string | null {
   return null;
 }
 
-type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver>;
+/** listingVersion: 2 since openListing answers names in several strings. */
+type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & { readonly listingVersion?: number };
 
 function load(): Addon | null {
   if (process.env['FERRY_NATIVE'] === '0') return null;
@@ -76,7 +89,7 @@ function load(): Addon | null {
   if (root === null || !existsSync(path.join(root, addonFile))) return null;
   try {
     const addon = createRequire(import.meta.url)(path.join(root, addonFile)) as Addon;
-    const isComplete = typeof addon.openListing === 'function' && addon.fieldsPerEntry === 5;
+    const isComplete = typeof addon.openListing === 'function' && addon.fieldsPerEntry === 5 && addon.listingVersion === 2;
     return isComplete ? addon : null; // an addon built from older sources: npm run build:native
   } catch {
     return null; // built for another Node ABI or platform: the JavaScript path serves

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { untouchedSocketDescriptor } from '../../src/server/data/socket-read-into.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
-import { isNativeDirectoryReaderBuilt, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
+import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { pausedConnection } from '../helpers/paused-connection.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -64,7 +64,7 @@ test('natively read names are decoded exactly as fs.readdir gives them; a name t
   const reader = nativeDirectoryReader()!;
   const opened = await reader.openListing(directory);
   t.after(() => reader.closeListing(opened.listing));
-  assert.deepEqual(opened.names.split('\0'), readdirSync(directory).sort());
+  assert.deepEqual(namesOfListing(opened.names), readdirSync(directory).sort());
   assert.equal(opened.count, 8);
   assert.equal((await reader.statListing(opened.listing, 0, 8)).length, 8 * reader.fieldsPerEntry);
   // The native reader stats the name by its bytes, so the entry is listed (as vsftpd lists it);
@@ -84,7 +84,7 @@ test('an empty directory has no entries, natively or not', async (t) => {
   if (isNativeDirectoryReaderBuilt()) {
     const reader = nativeDirectoryReader()!;
     const opened = await reader.openListing(directory);
-    assert.deepEqual([opened.count, opened.names], [0, '']);
+    assert.deepEqual([opened.count, opened.names], [0, []]);
     assert.deepEqual(await reader.statListing(opened.listing, 0, 0), new Float64Array(0));
     reader.closeListing(opened.listing);
   }
@@ -113,6 +113,22 @@ test('FERRY_NATIVE=0 turns the native reader off', () => {
   if (isNativeDirectoryReaderBuilt()) assert.equal(run('1'), 'false');
 });
 
+test('a big directory\'s names come back whole and in order across the strings openListing hands them over in, ASCII and not', native, async (t) => {
+  const directory = await makeTempDir(t);
+  const names: string[] = [];
+  // ~300 KB of names: several strings of whole names. Lengths vary so that cuts land at many
+  // offsets; a few names carry multi-byte characters, so some strings are decoded as UTF-8.
+  for (let index = 0; index < 6000; index++) names.push(`${String(index).padStart(5, '0')}-${'n'.repeat(index % 61)}${index % 997 === 3 ? '-ünï-名前' : ''}`);
+  for (const name of names) writeFileSync(join(directory, name), '');
+  const reader = nativeDirectoryReader()!;
+  const opened = await reader.openListing(directory);
+  t.after(() => reader.closeListing(opened.listing));
+  assert.ok(opened.names.length >= 4, `names in ${opened.names.length} strings`);
+  for (const joined of opened.names) assert.ok(Buffer.byteLength(joined) <= 60 * 1024, 'each string stays below V8\'s large-object size');
+  assert.equal(opened.count, names.length);
+  assert.deepEqual(namesOfListing(opened.names), names.sort());
+});
+
 test('openListing sorts names as JavaScript does and statListing answers any range in that order, as lstat sees it', native, async (t) => {
   const directory = await makeTempDir(t);
   // U+1F600 (a surrogate pair in UTF-16) sorts before U+E000 in JavaScript, after it by code point.
@@ -124,7 +140,7 @@ test('openListing sorts names as JavaScript does and statListing answers any ran
   const reader = nativeDirectoryReader()!;
   const opened = await reader.openListing(directory);
   t.after(() => reader.closeListing(opened.listing));
-  const sorted = opened.names.split('\0');
+  const sorted = namesOfListing(opened.names);
   assert.equal(opened.count, names.length);
   assert.deepEqual(sorted, [...names].sort());
   const fields = reader.fieldsPerEntry;
@@ -158,7 +174,7 @@ test('openListing orders any mix of names as JavaScript sorts them (shared prefi
     for (const name of chosen) writeFileSync(join(directory, name), '');
     const opened = await nativeDirectoryReader()!.openListing(directory);
     nativeDirectoryReader()!.closeListing(opened.listing);
-    assert.deepEqual(opened.names.split('\0'), chosen.sort());
+    assert.deepEqual(namesOfListing(opened.names), chosen.sort());
   }
 });
 

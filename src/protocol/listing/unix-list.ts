@@ -66,7 +66,9 @@ function formatListDate(modifiedAt: Date, isRecent: boolean): string {
  * same minute; reusing the text keeps a 10,000-entry listing from allocating megabytes of string
  * pieces (measured: ~640 bytes per line before, mostly intermediate strings).
  */
-let lastHeadKey = '';
+let lastHeadType: FileType | '' = '';
+let lastHeadOwner: string | undefined;
+let lastHeadGroup: string | undefined;
 let lastHeadMode = -1;
 let lastHead = '';
 let lastHeadBytes = Buffer.alloc(0);
@@ -77,11 +79,13 @@ let lastDateColumnBytes = Buffer.alloc(0);
 
 /** "-rw-r--r--    1 ftp      ftp      " for an entry. */
 function lineHead(type: FileType, mode: number, owner: string | undefined, group: string | undefined): string {
-  const key = owner === undefined && group === undefined ? type : `${type}\0${owner ?? ''}\0${group ?? ''}`;
-  if (mode !== lastHeadMode || key !== lastHeadKey) {
+  // Compared field by field: a key string joined per entry was ~110 bytes of garbage per line.
+  if (mode !== lastHeadMode || type !== lastHeadType || owner !== lastHeadOwner || group !== lastHeadGroup) {
     lastHead = `${typeCharacter(type)}${formatModeBits(mode)}    1 ${columnText(owner)} ${columnText(group)} `;
     lastHeadBytes = Buffer.from(lastHead, 'utf8');
-    lastHeadKey = key;
+    lastHeadType = type;
+    lastHeadOwner = owner;
+    lastHeadGroup = group;
     lastHeadMode = mode;
   }
   return lastHead;
