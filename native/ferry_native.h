@@ -50,6 +50,11 @@ char *ferry_string_argument(napi_env env, napi_callback_info info, const char *u
    nothing is resolved). */
 int ferry_resolve_names(napi_env env, napi_deferred deferred, size_t count, const char *joined, size_t joined_length, const char *key, napi_value value);
 
+/* `length` bytes of "\0"-separated names as one string: copied as Latin-1 when they are ASCII (the
+   same characters, no decoding), else decoded as UTF-8 (invalid bytes become U+FFFD, as fs.readdir
+   decodes names). */
+napi_status ferry_create_names_string(napi_env env, const char *bytes, size_t length, napi_value *result);
+
 /* A Float64Array over `values` (malloc'ed, `length` numbers), which it takes over in every case. */
 napi_status ferry_create_float64_array(napi_env env, double *values, size_t length, napi_value *result);
 

@@ -72,10 +72,7 @@ char *ferry_string_argument(napi_env env, napi_callback_info info, const char *u
  */
 #define NAMES_PER_STRING_BYTES ((size_t)60 * 1024)
 
-/* `length` bytes of names as one string: copied as Latin-1 when they are ASCII (the same
-   characters, no decoding), else decoded as UTF-8 (invalid bytes become U+FFFD, as fs.readdir
-   decodes names). */
-static napi_status names_string(napi_env env, const char *bytes, size_t length, napi_value *result) {
+napi_status ferry_create_names_string(napi_env env, const char *bytes, size_t length, napi_value *result) {
   for (size_t index = 0; index < length; index++) {
     if ((unsigned char)bytes[index] >= 0x80) return napi_create_string_utf8(env, bytes, length, result);
   }
@@ -97,7 +94,7 @@ int ferry_resolve_names(napi_env env, napi_deferred deferred, size_t count, cons
       if (end == start) end = start + strlen(joined + start); /* one name longer than a piece */
     }
     napi_value piece;
-    if (names_string(env, joined + start, end - start, &piece) != napi_ok || napi_set_element(env, names, strings++, piece) != napi_ok) return 0;
+    if (ferry_create_names_string(env, joined + start, end - start, &piece) != napi_ok || napi_set_element(env, names, strings++, piece) != napi_ok) return 0;
     start = end + 1;
   }
   napi_set_named_property(env, result, "count", count_value);

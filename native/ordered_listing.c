@@ -12,8 +12,11 @@
  *     JavaScript's string order (UTF-16 code units, as Array.prototype.sort compares) joined
  *     with "\0"; listing is an opaque handle; rejects with error.code ("ENOENT", "EACCES", ...)
  *     when the directory cannot be opened or read.
- *     statListing(listing, from, to): Promise<Float64Array>: FIELDS_PER_ENTRY numbers for each
- *     of the sorted entries from..to-1 (mode -1: could not be stat'ed).
+ *     statListing(listing, from, to): Promise<{ names, stats }>: the sorted entries from..to-1,
+ *     their names joined with "\0" in one string and a Float64Array of FIELDS_PER_ENTRY numbers
+ *     for each (mode -1: could not be stat'ed). The names come again with their stats so that
+ *     JavaScript need not hold a listing's names while it is sent: 10,000 names held ~20 ms
+ *     survived every scavenge meanwhile (~560 KB promoted per listing, scavenges of ~11 ms).
  *     closeListing(listing): closes the directory once no statListing is running; later
  *     statListing calls reject. The handle's finalizer closes it too, if the caller did not.
  * All state changes happen on the event loop; the pool threads only read names and the fd.
@@ -251,14 +254,29 @@ typedef struct {
   Listing *listing;
   size_t from, to;
   double *packed;
+  char *joined; /* the names from..to-1, "\0"-separated */
+  size_t joined_length;
 } StatRequest;
 
 static void execute_stat(napi_env env, void *data) {
   (void)env;
   StatRequest *request = data;
   const Listing *listing = request->listing;
-  for (size_t index = request->from; index < request->to; index++)
+  size_t total = 0;
+  for (size_t index = request->from; index < request->to; index++) {
     ferry_stat_entry(listing->directory_fd, listing->sorted[index], request->packed + (index - request->from) * FIELDS_PER_ENTRY);
+    total += strlen(listing->sorted[index]) + 1;
+  }
+  request->joined = malloc(total > 0 ? total : 1);
+  if (request->joined == NULL) return;
+  char *cursor = request->joined;
+  for (size_t index = request->from; index < request->to; index++) {
+    size_t length = strlen(listing->sorted[index]);
+    memcpy(cursor, listing->sorted[index], length);
+    cursor += length;
+    *cursor++ = '\0';
+  }
+  request->joined_length = total > 0 ? total - 1 : 0;
 }
 
 
@@ -267,14 +285,20 @@ static void complete_stat(napi_env env, napi_status status, void *data) {
   Listing *listing = request->listing;
   listing->running--;
   if (listing->close_pending && listing->running == 0) close_directory(listing);
-  napi_value stats;
-  int ok = status == napi_ok && ferry_create_float64_array(env, request->packed, (request->to - request->from) * FIELDS_PER_ENTRY, &stats) == napi_ok;
-  if (status == napi_ok) request->packed = NULL; /* the array owns it now (or it was freed) */
-  if (ok) napi_resolve_deferred(env, request->deferred, stats);
+  napi_value answer, names, stats;
+  int ok = status == napi_ok && request->joined != NULL;
+  if (ok) {
+    ok = ferry_create_float64_array(env, request->packed, (request->to - request->from) * FIELDS_PER_ENTRY, &stats) == napi_ok;
+    request->packed = NULL; /* taken over by the array, or freed */
+  }
+  ok = ok && ferry_create_names_string(env, request->joined, request->joined_length, &names) == napi_ok && napi_create_object(env, &answer) == napi_ok &&
+       napi_set_named_property(env, answer, "names", names) == napi_ok && napi_set_named_property(env, answer, "stats", stats) == napi_ok;
+  if (ok) napi_resolve_deferred(env, request->deferred, answer);
   else ferry_reject(env, request->deferred, status != napi_ok ? "ECANCELED" : "ENOMEM", "statListing failed");
   napi_delete_reference(env, request->handle);
   napi_delete_async_work(env, request->work);
   free(request->packed);
+  free(request->joined);
   free(request);
 }
 

@@ -172,7 +172,7 @@ export async function readDirectoryStats(
  * 10,000 short-lived objects, each with boxed doubles, per big listing): `visit` must copy what
  * it keeps.
  */
-function visitPacked(names: readonly string[], stats: Float64Array, visit: (name: string, stats: EntryStats) => void, firstName = 0): void {
+function visitPacked(names: readonly string[], stats: Float64Array, visit: (name: string, stats: EntryStats) => void): void {
   const current = { mode: 0, size: 0, mtimeMs: 0, dev: 0, ino: 0 };
   const count = stats.length / fieldsPerEntry;
   for (let index = 0; index < count; index++) {
@@ -183,7 +183,7 @@ function visitPacked(names: readonly string[], stats: Float64Array, visit: (name
     current.mtimeMs = stats[at + 2]!;
     current.dev = stats[at + 3]!;
     current.ino = stats[at + 4]!;
-    visit(names[firstName + index]!, current);
+    visit(names[index]!, current);
   }
 }
 
@@ -227,7 +227,7 @@ export interface OrderedDirectory {
  * Open `directory` for a listing sent as it is read: the names are read and sorted (as JavaScript
  * compares strings) at once, and their stats are asked for in batches from the start, a few
  * running on thread-pool threads while the caller renders and sends the earlier ones (10,000
- * entries: names after ~5-8 ms, the first batch ~3 ms later). Null when the native helper is not
+ * entries: names after ~2.5 ms, the first batch ~3 ms later). Null when the native helper is not
  * available or the directory cannot be opened: the caller then lists it with readDirectoryStats,
  * which reports the error as fs does.
  */
@@ -243,29 +243,35 @@ export async function openDirectoryInOrder(directory: string, include: (name: st
   return new NativeOrderedDirectory(reader, opened.listing, namesOfListing(opened.names), include);
 }
 
+/**
+ * The native ordered listing. It does not hold the names it was opened with: each stat answer
+ * brings its batch's names again. 10,000 names held while the listing is sent (~20 ms) survived
+ * every scavenge meanwhile: ~560 KB promoted per listing, and scavenges of ~11 ms every third
+ * listing, against names that die with their batch.
+ */
 class NativeOrderedDirectory implements OrderedDirectory {
   readonly count: number;
   readonly #reader: NativeDirectoryReader;
   readonly #listing: NativeListingHandle;
-  readonly #names: readonly string[];
+  /** Entries in the directory, before `include`. */
+  readonly #total: number;
   readonly #include: (name: string) => boolean;
   /** Stat requests asked for and not yet visited, in order. */
-  readonly #running: Promise<Float64Array>[] = [];
+  readonly #running: Promise<{ names: string; stats: Float64Array }>[] = [];
   #nextToAsk = 0;
-  #nextToVisit = 0;
   #isClosed = false;
 
   constructor(reader: NativeDirectoryReader, listing: NativeListingHandle, names: readonly string[], include: (name: string) => boolean) {
     this.#reader = reader;
     this.#listing = listing;
-    this.#names = names;
+    this.#total = names.length;
     this.#include = include;
+    this.#askForMore(); // first: the stats run while the names are counted and the data connection opens
     // Indexed: this runs once per listing, before V8 optimises it, and an iterator there allocated
     // a result object per name.
     let count = 0;
     for (let index = 0; index < names.length; index++) if (include(names[index]!)) count++;
     this.count = count;
-    this.#askForMore(); // at once: the stats run while the caller opens its data connection
   }
 
   async nextBatch(visit: (name: string, stats: EntryStats) => void): Promise<boolean> {
@@ -274,14 +280,13 @@ class NativeOrderedDirectory implements OrderedDirectory {
       this.close();
       return false;
     }
-    const stats = await next;
+    const { names, stats } = await next;
     this.#askForMore();
-    const first = this.#nextToVisit;
-    this.#nextToVisit += stats.length / fieldsPerEntry;
+    if (stats.length === 0) return true;
     const include = this.#include;
-    visitPacked(this.#names, stats, (name, entry) => {
+    visitPacked(names.split('\0'), stats, (name, entry) => {
       if (include(name)) visit(name, entry);
-    }, first);
+    });
     return true;
   }
 
@@ -293,8 +298,8 @@ class NativeOrderedDirectory implements OrderedDirectory {
   }
 
   #askForMore(): void {
-    while (!this.#isClosed && this.#running.length < orderedRequestsInFlight && this.#nextToAsk < this.#names.length) {
-      const to = Math.min(this.#names.length, this.#nextToAsk + orderedBatchEntries);
+    while (!this.#isClosed && this.#running.length < orderedRequestsInFlight && this.#nextToAsk < this.#total) {
+      const to = Math.min(this.#total, this.#nextToAsk + orderedBatchEntries);
       const request = this.#reader.statListing(this.#listing, this.#nextToAsk, to);
       request.catch(() => undefined); // observed in nextBatch, or dropped by close()
       this.#running.push(request);

@@ -24,8 +24,11 @@ export interface NativeDirectoryReader {
    * cannot be opened or read.
    */
   openListing(directory: string): Promise<{ count: number; names: readonly string[]; listing: NativeListingHandle }>;
-  /** lstat numbers (fieldsPerEntry each) of the sorted entries from..to-1; rejects after closeListing. */
-  statListing(listing: NativeListingHandle, from: number, to: number): Promise<Float64Array>;
+  /**
+   * The sorted entries from..to-1: their names joined with "\0" and their lstat numbers
+   * (fieldsPerEntry each); rejects after closeListing.
+   */
+  statListing(listing: NativeListingHandle, from: number, to: number): Promise<{ names: string; stats: Float64Array }>;
   /** Close the directory (once no statListing runs); idempotent. */
   closeListing(listing: NativeListingHandle): void;
 }
@@ -80,7 +83,7 @@ function packageRoot(): string | null {
   return null;
 }
 
-/** listingVersion: 2 since openListing answers names in several strings. */
+/** listingVersion: 2 since openListing answers names in several strings and statListing names with stats. */
 type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & { readonly listingVersion?: number };
 
 function load(): Addon | null {

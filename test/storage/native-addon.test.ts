@@ -66,7 +66,9 @@ test('natively read names are decoded exactly as fs.readdir gives them; a name t
   t.after(() => reader.closeListing(opened.listing));
   assert.deepEqual(namesOfListing(opened.names), readdirSync(directory).sort());
   assert.equal(opened.count, 8);
-  assert.equal((await reader.statListing(opened.listing, 0, 8)).length, 8 * reader.fieldsPerEntry);
+  const answer = await reader.statListing(opened.listing, 0, 8);
+  assert.equal(answer.stats.length, 8 * reader.fieldsPerEntry);
+  assert.deepEqual(answer.names.split('\0'), namesOfListing(opened.names), 'the range\'s names come with its stats, decoded alike');
   // The native reader stats the name by its bytes, so the entry is listed (as vsftpd lists it);
   // the JavaScript path lstats the decoded name, which does not exist, and leaves it out.
   const fromNative = await listWith(true, directory);
@@ -85,7 +87,7 @@ test('an empty directory has no entries, natively or not', async (t) => {
     const reader = nativeDirectoryReader()!;
     const opened = await reader.openListing(directory);
     assert.deepEqual([opened.count, opened.names], [0, []]);
-    assert.deepEqual(await reader.statListing(opened.listing, 0, 0), new Float64Array(0));
+    assert.deepEqual(await reader.statListing(opened.listing, 0, 0), { names: '', stats: new Float64Array(0) });
     reader.closeListing(opened.listing);
   }
 });
@@ -145,8 +147,9 @@ test('openListing sorts names as JavaScript does and statListing answers any ran
   assert.deepEqual(sorted, [...names].sort());
   const fields = reader.fieldsPerEntry;
   const [head, tail, empty] = await Promise.all([reader.statListing(opened.listing, 0, 700), reader.statListing(opened.listing, 700, names.length), reader.statListing(opened.listing, 5, 5)]);
-  assert.equal(empty.length, 0);
-  const all = new Float64Array([...head, ...tail]);
+  assert.deepEqual(empty, { names: '', stats: new Float64Array(0) });
+  assert.deepEqual([...head.names.split('\0'), ...tail.names.split('\0')], sorted, 'each range\'s names, in order');
+  const all = new Float64Array([...head.stats, ...tail.stats]);
   for (let index = 0; index < sorted.length; index++) {
     const expected = lstatOf(join(directory, sorted[index]!));
     assert.deepEqual([...all.subarray(index * fields, (index + 1) * fields)], [expected.mode, expected.size, expected.mtimeMs, expected.dev, expected.ino], sorted[index]);
@@ -186,7 +189,8 @@ test('a closed listing refuses further stats, but one already running finishes; 
   const running = reader.statListing(opened.listing, 0, 2000);
   reader.closeListing(opened.listing);
   reader.closeListing(opened.listing); // idempotent
-  const stats = await running;
+  const { names, stats } = await running;
+  assert.equal(names.split('\0').length, 2000, 'the names outlive the close for the request that ran');
   assert.equal(stats.length, 2000 * reader.fieldsPerEntry);
   assert.ok(stats.every((value, index) => index % reader.fieldsPerEntry !== 0 || value !== -1), 'the running request stat\'ed every entry');
   await assert.rejects(reader.statListing(opened.listing, 0, 1), { code: 'EBADF' });
