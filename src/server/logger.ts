@@ -9,12 +9,20 @@ export interface LogSettings {
   readonly format: 'auto' | 'json' | 'pretty';
 }
 
-/** Create the server's root logger. Passwords are redacted wherever they appear in log objects. */
+/** Keys whose values never reach the log, in a log object or in any object one level down. */
+const secretKeys = ['password', 'passwordHash'] as const;
+const censored = '****';
+
+/** Create the server's root logger. Passwords are censored wherever they appear in log objects (withoutSecrets). */
 export function createLogger(settings: LogSettings, destination: NodeJS.WritableStream = process.stdout): Logger {
   const options = {
     level: settings.level,
     base: { name: 'ferry' },
-    redact: { paths: ['password', '*.password', 'passwordHash', '*.passwordHash'], censor: '****' },
+    // Top-level keys by pino's redact (keyed: it runs only for a line that has the key, and it
+    // covers child bindings); one level down by withoutSecrets, which replaces the "*.password"
+    // paths: with a wildcard, redact ran for every line.
+    redact: { paths: [...secretKeys], censor: censored },
+    formatters: { log: withoutSecrets },
   };
   const sink = new FailSafeSink(destination);
   const isPretty = settings.format === 'pretty' || (settings.format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
@@ -23,6 +31,29 @@ export function createLogger(settings: LogSettings, destination: NodeJS.Writable
     return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', destination: sink as never }));
   }
   return pino(options, sink as never);
+}
+
+
+/**
+ * A log object with the values of secretKeys censored, at its top level and one level down (what
+ * pino's redact paths "password" and "*.password" cover); the object itself when it has none, and
+ * a copy otherwise (the caller's object is left alone). In place of redact's wildcard paths, which
+ * copied the object and re-parsed the paths for every line whatever it held: ~10 KB of garbage per
+ * line, a quarter of what a connect-login-quit allocated in the server.
+ */
+export function withoutSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const value = object[key];
+    if ((secretKeys as readonly string[]).includes(key)) {
+      (copy ??= { ...object })[key] = censored;
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && secretKeys.some((secret) => secret in value)) {
+      const inner: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const secret of secretKeys) if (secret in inner) inner[secret] = censored;
+      (copy ??= { ...object })[key] = inner;
+    }
+  }
+  return copy ?? object;
 }
 
 /**
