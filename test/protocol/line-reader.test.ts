@@ -107,6 +107,39 @@ describe('LineReader', () => {
     }
   });
 
+  it('gives the same events whether bytes come whole, one at a time or in random chunks', () => {
+    let seed = 11;
+    const random = (limit: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; // the same inputs every run
+      return (seed >>> 8) % limit;
+    };
+    const pieces: (string | number[])[] = ['USER a', 'PASS b', 'x'.repeat(40), 'é', '', ' ', '\0', '\r', '\n', '\r\n', '\r\0', [IAC, IAC], [IAC, IP], [IAC, DM], [IAC, WILL, 1], [IAC, DO, 3], [0xc3, 0xa9], [0xff]];
+    for (let round = 0; round < 300; round++) {
+      const parts: (string | number[])[] = [];
+      for (let count = random(12); count >= 0; count--) parts.push(pieces[random(pieces.length)]!);
+      const input = bytes(...parts);
+      const reference = (() => {
+        const reader = new LineReader(48);
+        return [...input].flatMap((byte) => reader.push(Uint8Array.of(byte)));
+      })();
+      const whole = new LineReader(48).push(input);
+      assert.deepEqual(whole, reference, `whole: ${JSON.stringify(input.toString('latin1'))}`);
+      const chunked = new LineReader(48);
+      const events: LineEvent[] = [];
+      for (let at = 0; at < input.length; ) {
+        const size = 1 + random(8);
+        events.push(...chunked.push(input.subarray(at, at + size)));
+        at += size;
+      }
+      assert.deepEqual(events, reference, `chunked: ${JSON.stringify(input.toString('latin1'))}`);
+    }
+  });
+
+  it('takes a line of exactly the cap, and reports one byte more as an overflow', () => {
+    assert.deepEqual(new LineReader(8).push(bytes('ABCDEFGH\r\nNOOP\r\n')), lines('ABCDEFGH', 'NOOP'));
+    assert.deepEqual(new LineReader(8).push(bytes('ABCDEFGHI\r\nNOOP\r\n')), [{ kind: 'overflow', discardedBytes: 9 }, ...lines('NOOP')]);
+  });
+
   it('reports pendingBytes for a partial line', () => {
     const reader = new LineReader();
     reader.push(bytes('USER'));
