@@ -21,6 +21,8 @@ export function replyText(reply: FtpReply): string {
  * CR and LF inside a line are replaced so that no text (e.g. a file name) can inject a reply line.
  */
 export function formatReply(replyCode: number, text: string | readonly string[]): string {
+  // Most replies are one clean line: no split, map or replace for them (~200 bytes of garbage each).
+  if (typeof text === 'string' && !lineBreakOrNul.test(text)) return `${replyCode} ${text}\r\n`;
   // Split at CRLF too: a text that already uses CRLF would otherwise get a stray space per line.
   const lines = (typeof text === 'string' ? text.split(/\r?\n/) : [...text]).map(sanitizeReplyText);
   if (lines.length <= 1) return `${replyCode} ${lines[0] ?? ''}\r\n`;
@@ -32,6 +34,8 @@ export function formatReply(replyCode: number, text: string | readonly string[])
   const last = `${replyCode} ${lines[lines.length - 1]}\r\n`;
   return first + middle + last;
 }
+
+const lineBreakOrNul = /[\r\n\0]/;
 
 function sanitizeReplyText(line: string): string {
   return line.replace(/[\r\n\0]/g, ' ');

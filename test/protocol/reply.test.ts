@@ -42,6 +42,8 @@ describe('formatReply', () => {
       text: ['no\rsuch\0file'],
       expected: '550 no such file\r\n',
     },
+    { title: 'replaces a lone CR in a single-line string text too', replyCode: 550, text: 'no\rsuch file', expected: '550 no such file\r\n' },
+    { title: 'replaces a NUL in a single-line string text too', replyCode: 550, text: 'no such\0file', expected: '550 no such file\r\n' },
   ];
   for (const { title, replyCode, text, expected } of cases) {
     it(title, () => assert.equal(formatReply(replyCode, text), expected));
