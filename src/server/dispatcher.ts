@@ -34,8 +34,12 @@ export function checkGuards(context: CommandContext, spec: CommandSpec | undefin
   return null;
 }
 
-/** Run one command through the guards and its handler; every outcome ends in a reply. */
-export async function dispatchCommand(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): Promise<void> {
+/**
+ * Run one command through the guards and its handler; every outcome ends in a reply. A promise
+ * only when the handler returned one: a synchronous command (USER, NOOP, TYPE, PWD, …) runs to its
+ * reply without the async frames and awaits that were most of what a command allocated.
+ */
+export function dispatchCommand(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): Promise<void> | void {
   // RFC 959 §4.1.3: RNTO must immediately follow RNFR; anything else cancels the pending rename.
   if (spec?.name !== 'RNTO') context.state.renameFrom = null;
   const refusal = checkGuards(context, spec, command);
@@ -43,12 +47,20 @@ export async function dispatchCommand(context: CommandContext, spec: CommandSpec
     context.reply(refusal!.replyCode, refusal!.text);
     return;
   }
+  let running: Promise<void> | void;
   try {
-    await spec.handle(context, command.argument);
+    running = spec.handle(context, command.argument);
   } catch (error) {
-    const { replyCode, text, isUnexpected } = replyForError(error);
-    if (isUnexpected) context.log.error({ err: error, verb: spec.name }, 'command failed');
-    else context.log.debug({ err: error, verb: spec.name }, 'command refused');
-    context.reply(replyCode, text);
+    replyToFailure(context, spec, error);
+    return;
   }
+  // A handler's result is awaited only if it is a promise (a handler written as an arrow may hand back whatever its last call returned).
+  if (running instanceof Promise) return running.catch((error: unknown) => replyToFailure(context, spec, error));
+}
+
+function replyToFailure(context: CommandContext, spec: CommandSpec, error: unknown): void {
+  const { replyCode, text, isUnexpected } = replyForError(error);
+  if (isUnexpected) context.log.error({ err: error, verb: spec.name }, 'command failed');
+  else context.log.debug({ err: error, verb: spec.name }, 'command refused');
+  context.reply(replyCode, text);
 }

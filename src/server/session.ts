@@ -311,7 +311,8 @@ export class Session implements CommandContext {
       while (this.queue.length > 0 && !this.isClosed) {
         const command = this.queue.shift()!;
         if (this.queue.length < maxQueuedCommands / 2 && this.socket.isPaused()) this.socket.resume();
-        await this.execute(command);
+        const running = this.execute(command);
+        if (running) await running;
       }
     } finally {
       this.isProcessing = false;
@@ -322,17 +323,35 @@ export class Session implements CommandContext {
     if (!this.isClosed && this.socket.readableEnded) this.close('client closed the connection');
   }
 
-  private async execute(command: CommandLine): Promise<void> {
+  /** Run one command; a promise only while an asynchronous handler runs (see dispatchCommand). */
+  private execute(command: CommandLine): Promise<void> | void {
     this.lastActivityAt = Date.now();
     if (this.dependencies.log.isLevelEnabled('debug')) this.log.debug({ command: redactCommandLine(command) }, 'command');
+    let running: Promise<void> | void = undefined;
     try {
-      await dispatchCommand(this, this.registry.lookup(command.verb), command);
+      running = dispatchCommand(this, this.registry.lookup(command.verb), command);
     } catch (error) {
-      // dispatchCommand replies to every failure itself; this is the last line of defence.
-      this.log.error({ err: error }, 'unexpected failure in command dispatch');
-      this.reply(ReplyCode.LocalErrorInProcessing, 'Local error in processing.');
+      this.onDispatchFailure(error);
     }
-    this.lastActivityAt = Date.now();
+    if (!running) {
+      this.lastActivityAt = Date.now();
+      return;
+    }
+    return running.then(
+      () => {
+        this.lastActivityAt = Date.now();
+      },
+      (error: unknown) => {
+        this.onDispatchFailure(error);
+        this.lastActivityAt = Date.now();
+      },
+    );
+  }
+
+  /** dispatchCommand replies to every failure itself; this is the last line of defence. */
+  private onDispatchFailure(error: unknown): void {
+    this.log.error({ err: error }, 'unexpected failure in command dispatch');
+    this.reply(ReplyCode.LocalErrorInProcessing, 'Local error in processing.');
   }
 
   /** Called by the IdleSweeper; a running transfer counts as activity. */
