@@ -33,7 +33,6 @@ export function createLogger(settings: LogSettings, destination: NodeJS.Writable
   return pino(options, sink as never);
 }
 
-
 /**
  * A log object with the values of secretKeys censored, at its top level and one level down (what
  * pino's redact paths "password" and "*.password" cover); the object itself when it has none, and
