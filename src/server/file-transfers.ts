@@ -108,8 +108,8 @@ export async function receiveFile(
       ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),
       move: async (socket, signal, readsInto) => {
         isTargetHandedOver = true;
-        if (receiver && readsInto) {
-          await receiver.receive(socket, signal);
+        if (receiver) {
+          await receiver.receive(socket, signal, readsInto);
           return receiver.bytesReceived;
         }
         await pipeThrough(socket, stages, target.stream, signal);

@@ -6,6 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import { generate } from 'selfsigned';
 import { sessionNotResumedText } from '../../src/server/tls/data-tls.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { readAll, RawFtpConnection, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -230,6 +231,8 @@ for (const version of tlsVersions) {
       assert.equal(sha256(received), sha256(download));
 
       const uploaded = once(server, 'uploadFinished');
+      trimBufferPool();
+      trimBufferPool(); // empty: only this upload can put a buffer back
       const storData = await connection.prepareData(t, mode, 'resume');
       assert.equal((await connection.send('STOR up.bin')).replyCode, 150);
       await writeAndEnd(await storData(), upload);
@@ -237,6 +240,7 @@ for (const version of tlsVersions) {
       const written = await readFile(join(root, 'up.bin'));
       assert.equal(written.length, upload.length);
       assert.equal(sha256(written), sha256(upload));
+      assert.equal(pooledBufferCount(), 1, 'the TLS upload was copied through the pooled receive buffer');
       const [event] = await uploaded;
       assert.equal(event.bytes, upload.length);
     });

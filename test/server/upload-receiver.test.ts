@@ -87,6 +87,32 @@ for (const mode of ['auto', 'thread-pool'] as FileIoMode[]) {
   });
 }
 
+for (const mode of ['auto', 'thread-pool'] as FileIoMode[]) {
+  test(`an upload from a socket that reads into its own memory (as TLS does) is copied in, chunks straddling buffers (fileIo '${mode}')`, async (t) => {
+    const directory = await makeTempDir(t);
+    await isRootOnLocalFileSystem(directory);
+    const storage = new LocalStorage(directory, { fileIo: mode });
+    const { accepted, client } = await pausedConnection(t);
+    const target = await storage.openWrite(normalizeVirtualPath('/up'), { mode: 'truncate' });
+    const receiver = new UploadReceiver({ stream: target.stream, writeNow: target.writeNow ?? (() => false) });
+    trimBufferPool();
+    trimBufferPool();
+    const payload = randomPayload(3 * 1024 * 1024 + 555);
+    // Odd-sized writes, so the socket's chunks end at no multiple of the receive buffer.
+    void (async () => {
+      for (let offset = 0; offset < payload.length; offset += 100_003) {
+        client.write(payload.subarray(offset, offset + 100_003));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      client.end();
+    })();
+    await receiver.receive(accepted, new AbortController().signal, false);
+    assert.equal(receiver.bytesReceived, payload.length);
+    assert.equal(sha256(await readFile(join(directory, 'up'))), sha256(payload));
+    assert.equal(pooledBufferCount(), 1, 'the chunks went through the pooled receive buffer');
+  });
+}
+
 test('a storage failure ends the upload with that error and cuts the connection', async (t) => {
   const { accepted, client } = await pausedConnection(t);
   let written = 0;

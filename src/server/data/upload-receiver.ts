@@ -55,12 +55,17 @@ export class UploadReceiver {
     return this.#spliced?.bytes() ?? this.#socket?.bytesRead ?? 0;
   }
 
-  /** Move the socket's bytes into the target until the socket ends; see the module comment. */
-  async receive(socket: Socket, signal: AbortSignal): Promise<void> {
+  /**
+   * Move the socket's bytes into the target until the socket ends; see the module comment.
+   * `readsInto`: the socket was made with this receiver's `onread`. Otherwise (a TLS socket, whose
+   * layer reads into its own memory) each chunk it emits is copied into the recycled buffer.
+   */
+  async receive(socket: Socket, signal: AbortSignal, readsInto = true): Promise<void> {
     this.#socket = socket;
     try {
       if (this.#failure) throw this.#failure;
       if (!(await this.#receiveSpliced(socket, signal))) {
+        if (!readsInto) socket.on('data', (chunk: Buffer) => this.#copyIn(chunk));
         socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
         await finished(socket, { writable: false, signal });
         if (this.#failure) throw this.#failure;
@@ -111,6 +116,26 @@ export class UploadReceiver {
     this.#filled += bytes;
     if (this.#filled < this.#currentBuffer().length) return true;
     return this.#flush();
+  }
+
+  /**
+   * A chunk from a socket that reads into its own memory. Copied rather than held: chunks held
+   * until a write (as a stream does) outlive young-generation collections, and their memory then
+   * waits for full collections. FTPS STOR of 256 MiB: ~25 % of the server's CPU samples were major
+   * GC marking and sweeping; see the commit for the measured effect.
+   */
+  #copyIn(chunk: Buffer): void {
+    if (this.#isReleased) return;
+    let isRoomLeft = true;
+    for (let offset = 0; offset < chunk.length; ) {
+      const buffer = this.#currentBuffer();
+      const copied = chunk.copy(buffer, this.#filled, offset);
+      offset += copied;
+      this.#filled += copied;
+      if (this.#filled === buffer.length && !this.#flush()) isRoomLeft = false;
+      if (this.#failure) return;
+    }
+    if (!isRoomLeft) this.#socket?.pause();
   }
 
   /** Hand the filled stretch to storage; false when the socket must wait (stream full, or failed). */
