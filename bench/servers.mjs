@@ -179,6 +179,7 @@ AllowOverwrite on
       // the peers are configured without connection caps; lift Ferry's defaults (1000 total / 50 per IP) likewise
       const conf = write(path.join(dir, 'ferry.yaml'), 'limits:\n  maxSessions: 4000\n  maxSessionsPerIp: 4000\n');
       args.push('--config', process.env.FERRY_BENCH_CONFIG || conf);
+      args.unshift(...(process.env.FERRY_BENCH_NODE_FLAGS || '').split(' ').filter(Boolean));
       return { cmd: process.execPath, args, env: { ...process.env, LOG_LEVEL: 'warn', FERRY_LOG_LEVEL: 'warn' } };
     },
   },

@@ -194,9 +194,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
-    const sessionId = `${this.sessionIdPrefix}-${this.nextSessionNumber++}`;
     this.sessionDependencies ??= this.createSessionDependencies();
-    const session = new Session(socket, this.sessionDependencies, sessionId, createSecurity ?? this.options.createSecurity ?? this.defaultSecurity());
+    const session = new Session(socket, this.sessionDependencies, this.nextSessionNumber++, createSecurity ?? this.options.createSecurity ?? this.defaultSecurity());
     this.sessions.add(session);
     session.logEvent('info', {}, 'session opened');
     session.start('Ferry FTP server ready.');
@@ -214,6 +213,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       log: this.log,
       activeDataPort: this.activeDataPort,
       idleSweeper: this.idleSweeper,
+      sessionIdPrefix: this.sessionIdPrefix,
       onClosed: (closed, reason) => {
         this.sessions.delete(closed);
         this.limits.release(closed.peerAddress);

@@ -5,9 +5,23 @@
  * clearTimeout/setTimeout pair per command).
  */
 
+/** When the clock below started. */
+const clockStart = Date.now();
+
+/**
+ * Milliseconds since this module loaded: the clock sessions record their last activity on. Why not
+ * Date.now(): a number that large is no small integer to V8, so every session would hold it in a
+ * separate 16-byte heap number; this clock's values stay small integers for the first 12 days.
+ * Math.trunc changes no value (both are whole milliseconds): it makes V8 return the difference as
+ * a small integer rather than a heap number (checked with %IsSmi on Node 20).
+ */
+export function activityClock(): number {
+  return Math.trunc(Date.now() - clockStart);
+}
+
 /** What the sweeper needs from a session. */
 export interface IdleTrackable {
-  /** Date.now() of the session's last command (or of its start). */
+  /** activityClock() of the session's last command (or of its start). */
   readonly lastActivityAt: number;
   /** Called once the session was idle for the timeout; the session decides what to do. */
   onIdleTimeout(): void;
@@ -43,7 +57,7 @@ export class IdleSweeper {
   }
 
   private sweep(): void {
-    const deadline = Date.now() - this.idleTimeoutMs;
+    const deadline = activityClock() - this.idleTimeoutMs;
     for (const session of this.tracked) {
       if (session.lastActivityAt <= deadline) session.onIdleTimeout();
     }

@@ -20,7 +20,7 @@ import { DataChannel } from './data/data-channel.js';
 import type { PassivePortPool } from './data/passive-port-pool.js';
 import { TransferRunner } from './data/transfer.js';
 import { dispatchCommand } from './dispatcher.js';
-import type { IdleSweeper } from './idle-sweeper.js';
+import { activityClock, type IdleSweeper } from './idle-sweeper.js';
 import { CommandError } from './errors.js';
 import type { ServerEventSink } from './server-events.js';
 import { SessionState } from './session-state.js';
@@ -51,6 +51,8 @@ export interface SessionDependencies {
   readonly activeDataPort: number;
   /** The server's one idle-timeout sweeper. */
   readonly idleSweeper: IdleSweeper;
+  /** Session ids are this prefix, a dash and the session's number. */
+  readonly sessionIdPrefix: string;
   /** Called once after the session closed and released everything. */
   readonly onClosed: (session: Session, reason: string) => void;
 }
@@ -59,14 +61,14 @@ export interface SessionDependencies {
 export class Session implements CommandContext {
   readonly state = new SessionState();
   readonly peerAddress: string;
-  readonly localAddress: string;
   readonly security: ControlSecurity;
-  /** Date.now() of the last command, read by the server's IdleSweeper. */
-  lastActivityAt = Date.now();
+  /** activityClock() of the last command, read by the server's IdleSweeper. */
+  lastActivityAt = activityClock();
 
   private socket: Socket;
   private readonly lineReader: LineReader;
-  private queue: CommandLine[] = [];
+  /** Commands waiting their turn; null while none wait (an idle session holds no array). */
+  private queue: CommandLine[] | null = null;
   private isProcessing = false;
   private isClosed = false;
   private isClosing = false;
@@ -84,14 +86,26 @@ export class Session implements CommandContext {
   constructor(
     socket: Socket,
     private readonly dependencies: SessionDependencies,
-    readonly sessionId: string,
+    private readonly sessionNumber: number,
     createSecurity: (session: Session) => ControlSecurity,
   ) {
     this.socket = socket;
     this.peerAddress = unmapIPv4(socket.remoteAddress ?? '');
-    this.localAddress = unmapIPv4(socket.localAddress ?? '');
     this.lineReader = new LineReader(this.config.limits.maxCommandLineBytes);
     this.security = createSecurity(this);
+  }
+
+  /** The session's id in logs and events: the server's prefix and this session's number (made when asked for). */
+  get sessionId(): string {
+    return `${this.dependencies.sessionIdPrefix}-${this.sessionNumber}`;
+  }
+
+  /**
+   * The server address the client connected to, read when a command needs it (PASV, EPSV): asking
+   * the socket makes Node cache an address object on it, which an idle session can do without.
+   */
+  get localAddress(): string {
+    return unmapIPv4(this.socket.localAddress ?? '');
   }
 
   // Read through from the shared dependencies rather than copied: an idle session stays small.
@@ -223,14 +237,17 @@ export class Session implements CommandContext {
     this.dependencies.idleSweeper.untrack(this);
     void this.lazyTransfers?.abort();
     this.lazyDataChannel?.close();
-    this.queue.length = 0;
+    this.queue = null;
     this.socket.destroy();
     this.logEvent('info', { reason }, 'session closed');
     this.dependencies.onClosed(this, reason);
   }
 
   // Socket listeners are shared functions that find their session through a WeakMap, instead of
-  // four closures per session: part of keeping an idle session within a few KiB.
+  // closures per session: part of keeping an idle session within a few KiB. No 'end' listener:
+  // with allowHalfOpen off, Node ends our side at the client's EOF and 'close' follows, and a
+  // second 'end' listener would cost the socket a listener array; processQueue closes a session
+  // whose client half-closed while commands ran.
   private attachSocket(socket: Socket): void {
     sessionsBySocket.set(socket, this);
     // The server's interim error listener is no longer needed once the session listens.
@@ -238,7 +255,6 @@ export class Session implements CommandContext {
     socket.on('data', Session.onControlData);
     socket.on('error', Session.onControlError);
     socket.on('close', Session.onControlClose);
-    socket.on('end', Session.onControlEnd);
   }
 
   private static onControlData(this: Socket, chunk: Buffer): void {
@@ -254,12 +270,6 @@ export class Session implements CommandContext {
 
   private static onControlClose(this: Socket): void {
     sessionsBySocket.get(this)?.close('client closed the connection');
-  }
-
-  private static onControlEnd(this: Socket): void {
-    const session = sessionsBySocket.get(this);
-    // The client half-closed: finish what is queued, then close (QUIT-less clients).
-    if (session && !session.isProcessing && session.queue.length === 0) session.close('client closed the connection');
   }
 
   private receive(chunk: Buffer): void {
@@ -299,8 +309,9 @@ export class Session implements CommandContext {
       void this.execute(command);
       return;
     }
-    this.queue.push(command);
-    if (this.queue.length >= maxQueuedCommands) this.socket.pause();
+    const queue = (this.queue ??= []);
+    queue.push(command);
+    if (queue.length >= maxQueuedCommands) this.socket.pause();
     void this.processQueue();
   }
 
@@ -308,9 +319,9 @@ export class Session implements CommandContext {
     if (this.isProcessing) return;
     this.isProcessing = true;
     try {
-      while (this.queue.length > 0 && !this.isClosed) {
-        const command = this.queue.shift()!;
-        if (this.queue.length < maxQueuedCommands / 2 && this.socket.isPaused()) this.socket.resume();
+      for (let queue = this.queue; queue !== null && queue.length > 0 && !this.isClosed; queue = this.queue) {
+        const command = queue.shift()!;
+        if (queue.length < maxQueuedCommands / 2 && this.socket.isPaused()) this.socket.resume();
         const running = this.execute(command);
         if (running) await running;
       }
@@ -318,14 +329,14 @@ export class Session implements CommandContext {
       this.isProcessing = false;
     }
     // A drained queue keeps the backing store its first push grew (~170 bytes); an idle session
-    // (most of a busy server) should hold an empty array only.
-    if (this.queue.length === 0) this.queue = [];
+    // (most of a busy server) holds no array at all.
+    if (this.queue?.length === 0) this.queue = null;
     if (!this.isClosed && this.socket.readableEnded) this.close('client closed the connection');
   }
 
   /** Run one command; a promise only while an asynchronous handler runs (see dispatchCommand). */
   private execute(command: CommandLine): Promise<void> | void {
-    this.lastActivityAt = Date.now();
+    this.lastActivityAt = activityClock();
     if (this.dependencies.log.isLevelEnabled('debug')) this.log.debug({ command: redactCommandLine(command) }, 'command');
     let running: Promise<void> | void = undefined;
     try {
@@ -334,16 +345,16 @@ export class Session implements CommandContext {
       this.onDispatchFailure(error);
     }
     if (!running) {
-      this.lastActivityAt = Date.now();
+      this.lastActivityAt = activityClock();
       return;
     }
     return running.then(
       () => {
-        this.lastActivityAt = Date.now();
+        this.lastActivityAt = activityClock();
       },
       (error: unknown) => {
         this.onDispatchFailure(error);
-        this.lastActivityAt = Date.now();
+        this.lastActivityAt = activityClock();
       },
     );
   }
@@ -358,7 +369,7 @@ export class Session implements CommandContext {
   onIdleTimeout(): void {
     if (this.isClosed || this.isClosing) return;
     if (this.isTransferring) {
-      this.lastActivityAt = Date.now();
+      this.lastActivityAt = activityClock();
       return;
     }
     this.reply(ReplyCode.ServiceNotAvailable, 'Timeout: closing control connection.');

@@ -95,6 +95,29 @@ test('QUIT replies 221 and closes', async (t) => {
   assert.equal(event.username, 'alice');
 });
 
+test('a client that half-closes without QUIT ends its session, whether idle or with commands still queued', async (t) => {
+  const { port, server } = await startTestServer(t);
+  const idle = await RawFtpConnection.login(t, port);
+  const idleClosed = once(server, 'sessionClosed');
+  idle.socket.end(); // FIN, no QUIT
+  await idle.waitForClose();
+  const [idleEvent] = await idleClosed;
+  assert.equal(idleEvent.reason, 'client closed the connection');
+  assert.equal(idleEvent.username, 'alice');
+
+  const busy = await RawFtpConnection.login(t, port);
+  const busyClosed = once(server, 'sessionClosed');
+  busy.socket.end('NOOP\r\nPWD\r\nSYST\r\n');
+  await busy.waitForClose();
+  const [busyEvent] = await busyClosed;
+  assert.equal(busyEvent.reason, 'client closed the connection');
+  // Ids are the server's prefix and a number that grows per session.
+  const [prefix, first] = idleEvent.sessionId.split('-');
+  assert.match(idleEvent.sessionId, /^[0-9a-f]{6}-\d+$/);
+  assert.equal(busyEvent.sessionId, `${prefix}-${Number(first) + 1}`);
+  assert.equal(server.sessionCount, 0);
+});
+
 test('refuses connections beyond the per-IP limit with 421 and keeps the others', async (t) => {
   const { port } = await startTestServer(t, { limits: { maxSessionsPerIp: 2 } });
   const first = await RawFtpConnection.login(t, port);
