@@ -6,7 +6,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { generate } from 'selfsigned';
 
 /** A PEM certificate and its private key. */
 export interface SelfSignedCertificate {
@@ -22,6 +21,8 @@ export async function createSelfSignedCertificate(options: { commonName?: string
   const days = options.days ?? 365;
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + days * 86_400_000);
+  // Imported here: selfsigned brings an ASN.1 and X.509 stack that no other command needs.
+  const { generate } = await import('selfsigned');
   const result = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'rsa',
     keySize: 2048,
