@@ -112,6 +112,13 @@ export interface TransferResult {
 /** SECURITY: default cap on one listing; a hostile server could send one without end. */
 const defaultMaxListingBytes = 64 * 1024 * 1024;
 
+/**
+ * Buffering of local files in downloads and uploads. A download's chunks (64 KiB plain, 16 KiB
+ * TLS) queue while one write is in flight and go down in one writev; with fs streams' default
+ * 16 KiB every chunk waited for its own thread-pool write with the socket paused.
+ */
+const localFileChunkBytes = 1024 * 1024;
+
 /** An FTP client: see the module comment. */
 export class FtpClient {
   private control: ControlConnection | null = null;
@@ -319,7 +326,7 @@ export class FtpClient {
           return { transferredBytes: 0, startOffset, reply: null };
         }
         if (localSize === null) createdPath = destination;
-        sink = createWriteStream(destination, startOffset > 0 ? { flags: 'r+', start: startOffset } : { flags: 'w' });
+        sink = createWriteStream(destination, { ...(startOffset > 0 ? { flags: 'r+', start: startOffset } : { flags: 'w' }), highWaterMark: localFileChunkBytes });
       } else {
         sink = destination;
       }
@@ -371,7 +378,7 @@ export class FtpClient {
             verb = 'APPE';
           }
         }
-        stream = createReadStream(source, { start: startOffset });
+        stream = createReadStream(source, { start: startOffset, highWaterMark: localFileChunkBytes });
       } else {
         stream = source;
       }
