@@ -27,6 +27,7 @@ const CFG = {
   sessions: Number(opt('sessions', 100)),
   idle: Number(opt('idle-sessions', QUICK ? 200 : 500)),
   idleSettleMs: Number(opt('idle-settle-ms', 2000)),
+  idleWarmup: opt('idle-warmup', 'yes') !== 'no',
   listFiles: 10000,
   listIters: Number(opt('list-iters', QUICK ? 3 : 5)),
   // Untimed listings before the timed ones, for every server: a JIT-compiled server (Ferry,
@@ -175,6 +176,13 @@ async function idleMemory(s) {
   // warm up: one login so that lazy initialisation is not counted per session
   await lc(['logins', ...common(s.port), '--sessions', '1', '--secs', '0.2']);
   const settle = () => new Promise((r) => setTimeout(r, CFG.idleSettleMs));
+  if (CFG.idleWarmup) {
+    const warmers = [];
+    const warm = await openIdleSessions(s, warmers);
+    await closeIdleSessions(s, warmers);
+    if (warm.error) return warm;
+    await settle();
+  }
   const clients = [];
   try {
     const first = await openIdleSessions(s, clients);
@@ -191,14 +199,19 @@ async function idleMemory(s) {
       note: `${a.procs}->${b.procs} procs for the second ${CFG.idle} sessions`,
     };
   } finally {
-    const before = treeMemory(s.pid).procs;
-    for (const p of clients) {
-      p.stdin.end();
-      setTimeout(() => p.kill('SIGKILL'), 5000).unref();
-    }
-    // let the server reap the sessions before the next workload
-    for (let i = 0; i < 100 && treeMemory(s.pid).procs >= before && before > 1; i++) await new Promise((r) => setTimeout(r, 100));
+    await closeIdleSessions(s, clients);
   }
+}
+
+/** End the idle sessions of these load clients and give the server time to reap them. */
+async function closeIdleSessions(s, clients) {
+  const before = treeMemory(s.pid).procs;
+  for (const p of clients) {
+    p.stdin.end();
+    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+  }
+  // let the server reap the sessions before the next workload
+  for (let i = 0; i < 100 && treeMemory(s.pid).procs >= before && before > 1; i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Start a load-client process holding CFG.idle logged-in sessions open until its stdin closes. */
