@@ -98,7 +98,7 @@ export async function receiveFile(
   const target = await account.storage.openWrite(path, writeOptions);
   const stages = middleStages(context, 'upload');
   // Plain binary upload to a storage with a fast path: splice the socket into the file, or read it
-  // into a recycled buffer written inline.
+  // into a recycled buffer written inline (a TLS socket's chunks are copied into that buffer).
   const receiver = stages.length === 0 && offersFastUpload(target) ? new UploadReceiver(target) : null;
   let isTargetHandedOver = false;
   try {
