@@ -10,7 +10,7 @@
  * protected channel only once the server's 1xx reply arrived, as curl and lftp do: vsftpd sends
  * 150 before its TLS accept, and pyftpdlib 1.5.7 closes a data connection that speaks first.
  */
-import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
+import { createServer, connect as connectTcp, type OnReadOpts, type Server, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import {
   DataAddressError,
@@ -63,6 +63,8 @@ export interface DataModeMemory {
 export interface DataChannel {
   /** True for PROT P: the socket is TLS, and its handshake starts on the first `connected()` call. */
   readonly isProtected: boolean;
+  /** True when the socket reads into the `readInto` buffers given to openDataChannel (else it emits chunks). */
+  readonly readsInto: boolean;
   /**
    * Resolves with the data socket (passive: already connected; active: when the server connects),
    * after the TLS handshake when protected.
@@ -75,14 +77,19 @@ export interface DataChannel {
 /**
  * Open a data channel in the configured mode, negotiating EPSV/PASV or EPRT/PORT on `control`.
  * With `tlsOptions` (PROT P) the data connection is TLS with these `tls.connect` options.
+ * `readInto`: where a download's socket should read (net.connect's `onread`); honoured for a plain
+ * passive connection, which Node can make that way (`readsInto` tells whether it was).
  */
 export async function openDataChannel(
   control: ControlConnection,
   options: DataConnectionOptions,
   memory: DataModeMemory,
   tlsOptions: ConnectionOptions | null = null,
+  readInto: OnReadOpts | null = null,
 ): Promise<DataChannel> {
-  return options.mode === 'active' ? openActive(control, options, memory, tlsOptions) : openPassive(control, options, memory, tlsOptions);
+  return options.mode === 'active'
+    ? openActive(control, options, memory, tlsOptions)
+    : openPassive(control, options, memory, tlsOptions, tlsOptions === null ? readInto : null);
 }
 
 function prepareDataSocket(socket: Socket, onError: (error: Error) => void): Socket {
@@ -136,6 +143,7 @@ async function openPassive(
   options: DataConnectionOptions,
   memory: DataModeMemory,
   tlsOptions: ConnectionOptions | null,
+  readInto: OnReadOpts | null,
 ): Promise<DataChannel> {
   let target: { host: string; port: number } | null = null;
   if (options.usesEpsv && !memory.isEpsvRefused) {
@@ -161,10 +169,11 @@ async function openPassive(
     const isForeign = !isSameHost(announced.host, control.remoteAddress);
     target = isForeign && !options.allowsForeignPassiveAddress ? { host: control.remoteAddress, port: announced.port } : announced;
   }
-  const plain = await connectDataSocket(target.host, target.port, options.dataTimeoutMs);
+  const plain = await connectDataSocket(target.host, target.port, options.dataTimeoutMs, readInto);
   let prepared: ProtectedDataSocket | null = null;
   return {
     isProtected: tlsOptions !== null,
+    readsInto: readInto !== null,
     connected: (signal) => {
       if (signal.aborted) return Promise.reject(new FtpAbortError('transfer aborted'));
       prepared ??= protectDataSocket(plain, tlsOptions, options.dataTimeoutMs);
@@ -186,9 +195,9 @@ function untilReadyOrAborted(ready: Promise<Socket>, signal: AbortSignal): Promi
   });
 }
 
-function connectDataSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function connectDataSocket(host: string, port: number, timeoutMs: number, readInto: OnReadOpts | null): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = prepareDataSocket(connectTcp({ host, port }), (error) => {
+    const socket = prepareDataSocket(connectTcp({ host, port, ...(readInto ? { onread: readInto } : {}) }), (error) => {
       clearTimeout(timer);
       reject(new FtpDataConnectionError(`cannot open data connection to ${host}:${port}: ${error.message}`, { cause: error }));
     });
@@ -306,6 +315,9 @@ class ActiveDataChannel implements DataChannel {
   get isProtected(): boolean {
     return this.tlsOptions !== null;
   }
+
+  /** Accepted sockets cannot be given `onread` (net.Server has no such option). */
+  readonly readsInto = false;
 
   async connected(signal: AbortSignal): Promise<Socket> {
     const socket = await this.waitForAccept(signal);

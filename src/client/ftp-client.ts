@@ -6,7 +6,7 @@
  * connection (PBSZ 0, PROT P), with the server's certificate verified unless turned off.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
 import { defaultReplyParserLimits, replyText, type FtpReply } from '../protocol/reply.js';
@@ -19,6 +19,7 @@ import { ControlConnection } from './control-connection.js';
 import { openDataChannel, type DataConnectionOptions, type DataMode, type DataModeMemory } from './data-connection.js';
 import { runTransfer, type TransferProgress } from './transfer.js';
 import { BoundedSink } from './bounded-sink.js';
+import { FileDownloadReceiver } from './file-download-receiver.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
 import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
@@ -113,9 +114,10 @@ export interface TransferResult {
 const defaultMaxListingBytes = 64 * 1024 * 1024;
 
 /**
- * Buffering of local files in downloads and uploads. A download's chunks (64 KiB plain, 16 KiB
- * TLS) queue while one write is in flight and go down in one writev; with fs streams' default
- * 16 KiB every chunk waited for its own thread-pool write with the socket paused.
+ * Buffering of local files in uploads and in ASCII downloads (binary downloads into a file take a
+ * FileDownloadReceiver). A download's chunks (64 KiB plain, 16 KiB TLS) queue while one write is
+ * in flight and go down in one writev; with fs streams' default 16 KiB every chunk waited for its
+ * own thread-pool write with the socket paused.
  */
 const localFileChunkBytes = 1024 * 1024;
 
@@ -317,8 +319,8 @@ export class FtpClient {
       await this.ensureType(type);
       const totalBytes = type === 'binary' && this.featureMap.has('SIZE') ? await this.sizeUnlocked(remotePath).catch(() => undefined) : undefined;
       let startOffset = options.startAt ?? 0;
-      let sink: Writable;
       let createdPath: string | null = null;
+      let file: FileHandle | null = null;
       if (typeof destination === 'string') {
         const localSize = await stat(destination).then((stats) => stats.size, () => null);
         if (options.resume && localSize !== null && (totalBytes === undefined || localSize <= totalBytes)) startOffset = localSize;
@@ -326,17 +328,18 @@ export class FtpClient {
           return { transferredBytes: 0, startOffset, reply: null };
         }
         if (localSize === null) createdPath = destination;
-        sink = createWriteStream(destination, { ...(startOffset > 0 ? { flags: 'r+', start: startOffset } : { flags: 'w' }), highWaterMark: localFileChunkBytes });
-      } else {
-        sink = destination;
+        file = await open(destination, startOffset > 0 ? 'r+' : 'w');
       }
+      // A binary download into a file takes the receiver's recycled buffers; anything else a stream.
+      const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset) : null;
+      const local = typeof destination !== 'string' ? destination : (receiver ?? fileStream(file!, startOffset));
       let transferredBytes = 0;
       try {
         const reply = await this.transfer({
           verb: 'RETR',
           argument: remotePath,
           direction: 'download',
-          local: sink,
+          local,
           transforms: type === 'ascii' ? [createNetworkToLocalAscii()] : [],
           startOffset,
           totalBytes,
@@ -349,9 +352,18 @@ export class FtpClient {
         });
         return { transferredBytes, startOffset, reply };
       } catch (error) {
+        transferredBytes = Math.max(transferredBytes, receiver?.bytesReceived ?? 0);
         // A refused RETR must not leave an empty file behind that looks like a download.
-        if (createdPath && transferredBytes === 0 && error instanceof FtpReplyError) await unlink(createdPath).catch(() => undefined);
+        if (createdPath && transferredBytes === 0 && error instanceof FtpReplyError) {
+          await file?.close().catch(() => undefined);
+          file = null;
+          await unlink(createdPath).catch(() => undefined);
+        }
         throw error;
+      } finally {
+        // Both the stream and the receiver borrow the file: once the transfer settled no write of
+        // the receiver is in flight, and FileHandle.close waits for the stream's.
+        await file?.close();
       }
     });
   }
@@ -540,7 +552,7 @@ export class FtpClient {
     verb: string;
     argument: string | undefined;
     direction: 'download' | 'upload';
-    local: Writable | Readable;
+    local: Writable | Readable | FileDownloadReceiver;
     transforms: Transform[];
     startOffset: number;
     totalBytes?: number | undefined;
@@ -550,7 +562,8 @@ export class FtpClient {
   }): Promise<FtpReply> {
     const control = this.connected();
     const tlsOptions = this.isDataProtected ? await control.dataTlsOptions() : null;
-    const channel = await openDataChannel(control, this.dataConnectionOptions(), this.dataModeMemory, tlsOptions);
+    const readInto = plan.local instanceof FileDownloadReceiver ? plan.local.onread : null;
+    const channel = await openDataChannel(control, this.dataConnectionOptions(), this.dataModeMemory, tlsOptions, readInto);
     try {
       // REST goes right before the transfer command (RFC 3659 §5.3).
       if (plan.startOffset > 0 && plan.verb !== 'APPE') await control.request('REST', String(plan.startOffset));
@@ -573,6 +586,11 @@ export class FtpClient {
       dataTimeoutMs: this.options.dataTimeoutMs,
     };
   }
+}
+
+/** A write stream into an open file from `start`, leaving the file open (the download closes it). */
+function fileStream(file: FileHandle, start: number): Writable {
+  return createWriteStream('', { fd: file, start, autoClose: false, highWaterMark: localFileChunkBytes });
 }
 
 function ignoreReplyError(error: unknown): null {

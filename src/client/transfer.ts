@@ -13,6 +13,7 @@ import type { FtpReply } from '../protocol/reply.js';
 import { isFailure, isPreliminary, ReplyCode } from '../protocol/reply-code.js';
 import { describeCommand, type ControlConnection } from './control-connection.js';
 import type { DataChannel } from './data-connection.js';
+import { FileDownloadReceiver } from './file-download-receiver.js';
 import { FtpAbortError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
 
 /** A snapshot of a running transfer, given to `onProgress`. */
@@ -40,10 +41,14 @@ export interface TransferPlan {
   readonly verb: string;
   readonly argument?: string;
   readonly direction: 'download' | 'upload';
-  /** Download: the sink, ended when the transfer completes. Upload: the source. */
-  readonly local: Writable | Readable;
+  /**
+   * Download: the sink, ended when the transfer completes, or a receiver that writes a local file
+   * itself (see file-download-receiver.ts). Upload: the source.
+   */
+  readonly local: Writable | Readable | FileDownloadReceiver;
   /** Applied between the socket and `local` (e.g. TYPE A newline conversion). */
   readonly transforms: readonly Transform[];
+
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TransferProgress) => void;
   readonly startOffset: number;
@@ -106,7 +111,7 @@ export async function runTransfer(
     // FTPS: the TLS handshake only after the 150 (see data-connection.ts for which servers need it).
     if (channel.isProtected) await untilAborted(firstReplyArrived, dataAbort.signal);
     const socket = await channel.connected(dataAbort.signal);
-    await pipeData(socket, plan, limits, dataAbort.signal);
+    await pipeData(socket, channel.readsInto, plan, limits, dataAbort.signal);
   })();
 
   try {
@@ -166,16 +171,19 @@ async function abortOnControl(control: ControlConnection, replyDone: Promise<Ftp
   }
 }
 
-async function pipeData(socket: Socket, plan: TransferPlan, limits: TransferLimits, signal: AbortSignal): Promise<void> {
+async function pipeData(socket: Socket, readsInto: boolean, plan: TransferPlan, limits: TransferLimits, signal: AbortSignal): Promise<void> {
   socket.setTimeout(limits.dataTimeoutMs, () => {
     socket.destroy(new FtpTimeoutError(`data connection stalled: no data for ${limits.dataTimeoutMs} ms`));
   });
-  const counter = createProgressCounter(plan);
+  const progress = new ProgressReporter(plan);
   try {
-    if (plan.direction === 'download') {
-      await pipeline([socket, counter, ...plan.transforms, plan.local as Writable], { signal });
+    if (plan.local instanceof FileDownloadReceiver) {
+      await plan.local.receive(socket, signal, readsInto, (bytes) => progress.update(bytes));
+      progress.finish();
+    } else if (plan.direction === 'download') {
+      await pipeline([socket, progress.counter(), ...plan.transforms, plan.local as Writable], { signal });
     } else {
-      await pipeline([plan.local as Readable, ...plan.transforms, counter, socket], { signal });
+      await pipeline([plan.local as Readable, ...plan.transforms, progress.counter(), socket], { signal });
     }
   } catch (error) {
     // pipeline rejects with a generic AbortError when the signal fires; report our own reason.
@@ -184,12 +192,50 @@ async function pipeData(socket: Socket, plan: TransferPlan, limits: TransferLimi
   }
 }
 
-function createProgressCounter(plan: TransferPlan): Transform {
-  const startedAt = performance.now();
-  let transferredBytes = 0;
-  let lastReportAt = 0;
-  const report = (isDone: boolean) => {
-    const elapsedSeconds = Math.max((performance.now() - startedAt) / 1000, 0.001);
+/** Progress snapshots for one transfer, at most one per progressIntervalMs plus the final one. */
+class ProgressReporter {
+  readonly #plan: TransferPlan;
+  readonly #startedAt = performance.now();
+  #transferredBytes = 0;
+  #lastReportAt = 0;
+
+  constructor(plan: TransferPlan) {
+    this.#plan = plan;
+  }
+
+  /** `transferredBytes` moved so far; reported when the last report is old enough. */
+  update(transferredBytes: number): void {
+    this.#transferredBytes = transferredBytes;
+    if (!this.#plan.onProgress) return;
+    const now = performance.now();
+    if (now - this.#lastReportAt < progressIntervalMs) return;
+    this.#lastReportAt = now;
+    this.#report(false);
+  }
+
+  /** The data side finished: the last snapshot. */
+  finish(): void {
+    if (this.#plan.onProgress) this.#report(true);
+  }
+
+  /** A pass-through stage that counts what flows through it. */
+  counter(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
+        this.update(this.#transferredBytes + chunk.length);
+        callback(null, chunk);
+      },
+      flush: (callback: TransformCallback) => {
+        this.finish();
+        callback();
+      },
+    });
+  }
+
+  #report(isDone: boolean): void {
+    const plan = this.#plan;
+    const transferredBytes = this.#transferredBytes;
+    const elapsedSeconds = Math.max((performance.now() - this.#startedAt) / 1000, 0.001);
     plan.onProgress?.({
       remotePath: plan.remotePath,
       direction: plan.direction,
@@ -200,22 +246,7 @@ function createProgressCounter(plan: TransferPlan): Transform {
       bytesPerSecond: transferredBytes / elapsedSeconds,
       isDone,
     });
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      transferredBytes += chunk.length;
-      const now = performance.now();
-      if (plan.onProgress && now - lastReportAt >= progressIntervalMs) {
-        lastReportAt = now;
-        report(false);
-      }
-      callback(null, chunk);
-    },
-    flush(callback: TransformCallback) {
-      if (plan.onProgress) report(true);
-      callback();
-    },
-  });
+  }
 }
 
 function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {

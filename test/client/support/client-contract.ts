@@ -99,6 +99,20 @@ export function describeClientAgainst(
           assert.equal(progress.at(-1), content.length, 'the last progress snapshot reports every byte');
         });
 
+        it('downloads a file to a local path over several receive buffers, checked by size and SHA-256', async () => {
+          // More than the receiver's two 1 MiB buffers, and not a multiple of them.
+          const content = randomContent(5 * 1024 * 1024 + 17);
+          await writeFile(join(diskDir, 'to-path.bin'), content);
+          const target = join(localDir, 'to-path.bin');
+          await writeFile(target, randomContent(7 * 1024 * 1024)); // a longer file is replaced, not overwritten in place
+          const progress: number[] = [];
+          const result = await client.download(`${remoteDir}/to-path.bin`, target, { onProgress: (snapshot) => progress.push(snapshot.bytes) });
+          assert.deepEqual(await fileDigest(target), bufferDigest(content));
+          assert.equal(result.transferredBytes, content.length);
+          assert.equal(progress.at(-1), content.length, 'the last progress snapshot reports every byte');
+          assert.ok(progress.length >= 2 && progress.every((bytes, index) => index === 0 || bytes >= progress[index - 1]!), 'progress only grows');
+        });
+
         it('uploads a file from disk, checked on the server by size and SHA-256', async () => {
           const content = randomContent(2 * 1024 * 1024 + 5);
           const source = join(localDir, 'upload.bin');
