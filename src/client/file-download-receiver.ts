@@ -17,19 +17,20 @@
  * local-storage.ts).
  *
  * Backpressure: when both buffers are full (the file is slower than the network) the socket stops
- * reading until the write in flight finishes. The file descriptor is borrowed: receive() settles
+ * reading until the write in flight finishes. The file descriptor is borrowed: move() settles
  * only once no write is in flight, so the caller may close it then.
  */
 import { writev } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
+import type { LocalFileMover } from './transfer.js';
 
 /** Size of each of the two buffers. */
 const bufferBytes = 1024 * 1024;
 /** Size of each piece of a writev; see the module comment. */
 const writePieceBytes = 32 * 1024;
 
-export class FileDownloadReceiver {
+export class FileDownloadReceiver implements LocalFileMover {
   /** For a plain socket made with it (net.connect's `onread`); see the module comment. */
   readonly onread: OnReadOpts;
   /** Made when first filled: a small file never needs the second. */
@@ -78,10 +79,10 @@ export class FileDownloadReceiver {
    * Resolves when the last byte is written; rejects on the socket's, the file's or the signal's
    * error. Either way no write is in flight once it settles.
    */
-  async receive(socket: Socket, signal: AbortSignal, readsInto: boolean, onBytes: (bytesReceived: number) => void): Promise<void> {
+  async move(socket: Socket, signal: AbortSignal, readsInto: boolean, onBytes: (bytesReceived: number) => void): Promise<void> {
     this.#socket = socket;
     this.#onBytes = onBytes;
-    if (this.#bytesReceived > 0) onBytes(this.#bytesReceived); // read before receive() was called
+    if (this.#bytesReceived > 0) onBytes(this.#bytesReceived); // read before move() was called
     try {
       if (!readsInto) socket.on('data', (chunk: Buffer) => this.#copyIn(chunk));
       await finished(socket, { writable: false, signal });

@@ -17,9 +17,10 @@ import { parseListing } from '../protocol/listing/parse-listing.js';
 import { formatFtpTimestamp, parseFtpTimestamp } from '../protocol/listing/mlsx.js';
 import { ControlConnection } from './control-connection.js';
 import { openDataChannel, type DataConnectionOptions, type DataMode, type DataModeMemory } from './data-connection.js';
-import { runTransfer, type TransferProgress } from './transfer.js';
+import { isLocalFileMover, runTransfer, type LocalFileMover, type TransferProgress } from './transfer.js';
 import { BoundedSink } from './bounded-sink.js';
 import { FileDownloadReceiver } from './file-download-receiver.js';
+import { FileUploadSender } from './file-upload-sender.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
 import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
@@ -114,8 +115,8 @@ export interface TransferResult {
 const defaultMaxListingBytes = 64 * 1024 * 1024;
 
 /**
- * Buffering of local files in uploads and in ASCII downloads (binary downloads into a file take a
- * FileDownloadReceiver). A download's chunks (64 KiB plain, 16 KiB TLS) queue while one write is
+ * Buffering of local files in ASCII transfers (binary ones take a FileDownloadReceiver or a
+ * FileUploadSender). A download's chunks (64 KiB plain, 16 KiB TLS) queue while one write is
  * in flight and go down in one writev; with fs streams' default 16 KiB every chunk waited for its
  * own thread-pool write with the socket paused.
  */
@@ -375,42 +376,51 @@ export class FtpClient {
       await this.ensureType(type);
       let startOffset = 0;
       let totalBytes: number | undefined;
-      let stream: Readable;
       let verb = options.append ? 'APPE' : 'STOR';
-      if (typeof source === 'string') {
-        totalBytes = (await stat(source)).size;
-        if (options.resume) {
-          const remoteSize = await this.sizeUnlocked(remotePath).catch((error: unknown) => {
-            if (error instanceof FtpReplyError && error.replyCode === ReplyCode.FileUnavailable) return 0;
-            throw error;
-          });
-          if (remoteSize === totalBytes) return { transferredBytes: 0, startOffset: remoteSize, reply: null };
-          if (remoteSize > 0 && remoteSize < totalBytes) {
-            startOffset = remoteSize;
-            verb = 'APPE';
+      let file: FileHandle | null = null;
+      try {
+        if (typeof source === 'string') {
+          file = await open(source, 'r');
+          totalBytes = (await file.stat()).size;
+          if (options.resume) {
+            const remoteSize = await this.sizeUnlocked(remotePath).catch((error: unknown) => {
+              if (error instanceof FtpReplyError && error.replyCode === ReplyCode.FileUnavailable) return 0;
+              throw error;
+            });
+            if (remoteSize === totalBytes) return { transferredBytes: 0, startOffset: remoteSize, reply: null };
+            if (remoteSize > 0 && remoteSize < totalBytes) {
+              startOffset = remoteSize;
+              verb = 'APPE';
+            }
           }
         }
-        stream = createReadStream(source, { start: startOffset, highWaterMark: localFileChunkBytes });
-      } else {
-        stream = source;
+        // A binary upload from a file is sent through recycled buffers; anything else as a stream.
+        const local =
+          file === null
+            ? (source as Readable)
+            : type === 'binary'
+              ? new FileUploadSender(file.fd, startOffset, totalBytes!)
+              : createReadStream('', { fd: file, start: startOffset, autoClose: false, highWaterMark: localFileChunkBytes });
+        let transferredBytes = 0;
+        const reply = await this.transfer({
+          verb,
+          argument: remotePath,
+          direction: 'upload',
+          local,
+          transforms: type === 'ascii' ? [createLocalToNetworkAscii()] : [],
+          startOffset,
+          totalBytes,
+          remotePath,
+          signal: options.signal,
+          onProgress: (progress) => {
+            transferredBytes = progress.transferredBytes;
+            options.onProgress?.(progress);
+          },
+        });
+        return { transferredBytes, startOffset, reply };
+      } finally {
+        await file?.close();
       }
-      let transferredBytes = 0;
-      const reply = await this.transfer({
-        verb,
-        argument: remotePath,
-        direction: 'upload',
-        local: stream,
-        transforms: type === 'ascii' ? [createLocalToNetworkAscii()] : [],
-        startOffset,
-        totalBytes,
-        remotePath,
-        signal: options.signal,
-        onProgress: (progress) => {
-          transferredBytes = progress.transferredBytes;
-          options.onProgress?.(progress);
-        },
-      });
-      return { transferredBytes, startOffset, reply };
     });
   }
 
@@ -552,7 +562,7 @@ export class FtpClient {
     verb: string;
     argument: string | undefined;
     direction: 'download' | 'upload';
-    local: Writable | Readable | FileDownloadReceiver;
+    local: Writable | Readable | LocalFileMover;
     transforms: Transform[];
     startOffset: number;
     totalBytes?: number | undefined;
@@ -562,7 +572,7 @@ export class FtpClient {
   }): Promise<FtpReply> {
     const control = this.connected();
     const tlsOptions = this.isDataProtected ? await control.dataTlsOptions() : null;
-    const readInto = plan.local instanceof FileDownloadReceiver ? plan.local.onread : null;
+    const readInto = isLocalFileMover(plan.local) ? (plan.local.onread ?? null) : null;
     const channel = await openDataChannel(control, this.dataConnectionOptions(), this.dataModeMemory, tlsOptions, readInto);
     try {
       // REST goes right before the transfer command (RFC 3659 §5.3).

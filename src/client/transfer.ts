@@ -13,7 +13,7 @@ import type { FtpReply } from '../protocol/reply.js';
 import { isFailure, isPreliminary, ReplyCode } from '../protocol/reply-code.js';
 import { describeCommand, type ControlConnection } from './control-connection.js';
 import type { DataChannel } from './data-connection.js';
-import { FileDownloadReceiver } from './file-download-receiver.js';
+import type { OnReadOpts } from 'node:net';
 import { FtpAbortError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
 
 /** A snapshot of a running transfer, given to `onProgress`. */
@@ -35,6 +35,26 @@ export interface TransferProgress {
   readonly isDone: boolean;
 }
 
+/**
+ * A local file that moves its bytes over the data socket itself, faster than a stream would
+ * (file-download-receiver.ts, file-upload-sender.ts).
+ */
+export interface LocalFileMover {
+  /** Downloads: where a plain passive data socket should read (net.connect's `onread`). */
+  readonly onread?: OnReadOpts;
+  /**
+   * Move the bytes until the file is complete (download: the socket ended and every byte is
+   * written; upload: the file is sent and the socket ended). `readsInto`: the socket was made with
+   * `onread`. `onBytes` gets the running total. Once it settled the caller may close the file.
+   */
+  move(socket: Socket, signal: AbortSignal, readsInto: boolean, onBytes: (bytes: number) => void): Promise<void>;
+}
+
+/** Whether a transfer's `local` is a LocalFileMover rather than a stream. */
+export function isLocalFileMover(local: Writable | Readable | LocalFileMover): local is LocalFileMover {
+  return typeof (local as Partial<LocalFileMover>).move === 'function';
+}
+
 /** Everything one transfer needs besides the connections. */
 export interface TransferPlan {
   /** RETR, STOR, APPE, LIST, MLSD, … */
@@ -42,10 +62,10 @@ export interface TransferPlan {
   readonly argument?: string;
   readonly direction: 'download' | 'upload';
   /**
-   * Download: the sink, ended when the transfer completes, or a receiver that writes a local file
-   * itself (see file-download-receiver.ts). Upload: the source.
+   * Download: the sink, ended when the transfer completes. Upload: the source. Or a local file that
+   * moves its bytes over the data socket itself (binary transfers; `transforms` are then unused).
    */
-  readonly local: Writable | Readable | FileDownloadReceiver;
+  readonly local: Writable | Readable | LocalFileMover;
   /** Applied between the socket and `local` (e.g. TYPE A newline conversion). */
   readonly transforms: readonly Transform[];
 
@@ -177,8 +197,8 @@ async function pipeData(socket: Socket, readsInto: boolean, plan: TransferPlan, 
   });
   const progress = new ProgressReporter(plan);
   try {
-    if (plan.local instanceof FileDownloadReceiver) {
-      await plan.local.receive(socket, signal, readsInto, (bytes) => progress.update(bytes));
+    if (isLocalFileMover(plan.local)) {
+      await plan.local.move(socket, signal, readsInto, (bytes) => progress.update(bytes));
       progress.finish();
     } else if (plan.direction === 'download') {
       await pipeline([socket, progress.counter(), ...plan.transforms, plan.local as Writable], { signal });

@@ -80,7 +80,7 @@ for (const readsInto of [true, false]) {
     receiver = new FileDownloadReceiver(file.fd, 0, write);
     const socket = await connectTo(t, port, receiver, readsInto);
     const reported: number[] = [];
-    await receiver.receive(socket, new AbortController().signal, readsInto, (bytes) => reported.push(bytes));
+    await receiver.move(socket, new AbortController().signal, readsInto, (bytes) => reported.push(bytes));
     await file.close();
     const written = await readFile(path);
     assert.equal(written.length, payload.length);
@@ -103,7 +103,7 @@ test('a download resumed at an offset is written after the bytes already there',
   t.after(() => file.close().catch(() => undefined));
   const receiver = new FileDownloadReceiver(file.fd, prefix.length);
   const socket = await connectTo(t, port, receiver, true);
-  await receiver.receive(socket, new AbortController().signal, true, () => undefined);
+  await receiver.move(socket, new AbortController().signal, true, () => undefined);
   await file.close();
   assert.equal(sha256(await readFile(path)), sha256(Buffer.concat([prefix, payload])));
 });
@@ -117,7 +117,7 @@ test('a failed file write fails the download, closes the socket, and leaves no w
   receiver = new FileDownloadReceiver(file.fd, 0, write);
   const socket = await connectTo(t, port, receiver, true);
   await assert.rejects(
-    receiver.receive(socket, new AbortController().signal, true, () => undefined),
+    receiver.move(socket, new AbortController().signal, true, () => undefined),
     (error: NodeJS.ErrnoException) => error.code === 'ENOSPC',
   );
   assert.equal(record.inFlight, 0, 'settled only after the failed write');
@@ -138,7 +138,7 @@ test('an aborted download rejects once the write in flight has finished', async 
   };
   receiver = new FileDownloadReceiver(file.fd, 0, write);
   const socket = await connectTo(t, port, receiver, true);
-  await assert.rejects(receiver.receive(socket, controller.signal, true, () => undefined), { name: 'AbortError' });
+  await assert.rejects(receiver.move(socket, controller.signal, true, () => undefined), { name: 'AbortError' });
   assert.equal(slow.record.inFlight, 0, 'the descriptor is free for the caller to close');
   assert.ok(socket.destroyed);
 });

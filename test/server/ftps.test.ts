@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import { generate } from 'selfsigned';
 import { sessionNotResumedText } from '../../src/server/tls/data-tls.js';
-import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/file-io/transfer-buffer-pool.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { readAll, RawFtpConnection, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -12,7 +12,7 @@ import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inli
 import { LocalStorage, splicedUploadCount, splicedUploadsRunning } from '../../src/storage/local-storage.js';
 import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { createStorageError } from '../../src/storage/storage.js';
-import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/file-io/transfer-buffer-pool.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection } from '../helpers/raw-ftp.js';
 import { pausedConnection } from '../helpers/paused-connection.js';

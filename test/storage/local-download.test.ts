@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InlineFileIo, isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
 import { LocalDownload } from '../../src/storage/local-download.js';
-import { pooledBufferCount, trimBufferPool } from '../../src/storage/transfer-buffer-pool.js';
+import { pooledBufferCount, trimBufferPool } from '../../src/file-io/transfer-buffer-pool.js';
 import { sha256 } from '../helpers/checksum.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

@@ -16,7 +16,7 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { ReceivingUpload, UploadTarget } from '../../storage/storage.js';
-import { returnTransferBuffers, takeTransferBuffer } from '../../storage/transfer-buffer-pool.js';
+import { returnTransferBuffers, takeTransferBuffer } from '../../file-io/transfer-buffer-pool.js';
 import { untouchedSocketDescriptor } from './socket-read-into.js';
 import { DataStallError } from './transfer.js';
 

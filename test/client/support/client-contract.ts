@@ -117,9 +117,12 @@ export function describeClientAgainst(
           const content = randomContent(2 * 1024 * 1024 + 5);
           const source = join(localDir, 'upload.bin');
           await writeFile(source, content);
-          await client.upload(source, `${remoteDir}/upload.bin`);
+          const progress: number[] = [];
+          const result = await client.upload(source, `${remoteDir}/upload.bin`, { onProgress: (snapshot) => progress.push(snapshot.bytes) });
           assert.deepEqual(await fileDigest(join(diskDir, 'upload.bin')), bufferDigest(content));
           assert.equal(await client.size(`${remoteDir}/upload.bin`), content.length);
+          assert.equal(result.transferredBytes, content.length);
+          assert.equal(progress.at(-1), content.length, 'the last progress snapshot reports every byte');
         });
 
         it('round-trips text in ASCII mode, converting line ends on the wire', async () => {
