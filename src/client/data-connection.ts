@@ -25,6 +25,7 @@ import { isIPv4 } from 'node:net';
 import { replyText } from '../protocol/reply.js';
 import type { ControlConnection } from './control-connection.js';
 import { FtpAbortError, FtpDataConnectionError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
+import { readAcceptedSocketInto } from '../file-io/socket-read-into.js';
 import { tlsFailure } from './tls-settings.js';
 
 /** Who opens the data connection: the client (passive) or the server (active). */
@@ -77,8 +78,8 @@ export interface DataChannel {
 /**
  * Open a data channel in the configured mode, negotiating EPSV/PASV or EPRT/PORT on `control`.
  * With `tlsOptions` (PROT P) the data connection is TLS with these `tls.connect` options.
- * `readInto`: where a download's socket should read (net.connect's `onread`); honoured for a plain
- * passive connection, which Node can make that way (`readsInto` tells whether it was).
+ * `readInto`: where a download's socket should read (net.connect's `onread`); honoured for plain
+ * (not TLS) connections in either mode (`readsInto` tells whether it was).
  */
 export async function openDataChannel(
   control: ControlConnection,
@@ -87,9 +88,10 @@ export async function openDataChannel(
   tlsOptions: ConnectionOptions | null = null,
   readInto: OnReadOpts | null = null,
 ): Promise<DataChannel> {
+  const plainReadInto = tlsOptions === null ? readInto : null;
   return options.mode === 'active'
-    ? openActive(control, options, memory, tlsOptions)
-    : openPassive(control, options, memory, tlsOptions, tlsOptions === null ? readInto : null);
+    ? openActive(control, options, memory, tlsOptions, plainReadInto)
+    : openPassive(control, options, memory, tlsOptions, plainReadInto);
 }
 
 function prepareDataSocket(socket: Socket, onError: (error: Error) => void): Socket {
@@ -217,10 +219,12 @@ async function openActive(
   options: DataConnectionOptions,
   memory: DataModeMemory,
   tlsOptions: ConnectionOptions | null,
+  readInto: OnReadOpts | null,
 ): Promise<DataChannel> {
   const listenAddress = options.activeListenAddress ?? control.localAddress;
-  const server = await listenForDataSocket(listenAddress, options.activePortRange);
-  const channel = new ActiveDataChannel(server, control.remoteAddress, options.dataTimeoutMs, tlsOptions);
+  // Accepted paused, so that the socket can be moved to one reading into `readInto` before it read a byte.
+  const server = await listenForDataSocket(listenAddress, options.activePortRange, readInto !== null);
+  const channel = new ActiveDataChannel(server, control.remoteAddress, options.dataTimeoutMs, tlsOptions, readInto);
   try {
     const listening = server.address();
     if (listening === null || typeof listening === 'string') throw new FtpDataConnectionError('active listener has no address');
@@ -248,11 +252,11 @@ async function openActive(
   }
 }
 
-async function listenForDataSocket(host: string, portRange: readonly [number, number] | undefined): Promise<Server> {
+async function listenForDataSocket(host: string, portRange: readonly [number, number] | undefined, pauseOnConnect: boolean): Promise<Server> {
   const candidates = portRange ? shuffledPorts(portRange) : [0];
   let lastError: Error | null = null;
   for (const port of candidates) {
-    const server = createServer();
+    const server = createServer({ pauseOnConnect });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -289,23 +293,29 @@ class ActiveDataChannel implements DataChannel {
   private accepted: ProtectedDataSocket | null = null;
   private isClosed = false;
   private onAccepted: (() => void) | null = null;
+  private isReadingInto = false;
 
   constructor(
     private readonly server: Server,
     private readonly controlPeer: string,
     private readonly timeoutMs: number,
     private readonly tlsOptions: ConnectionOptions | null,
+    private readonly readInto: OnReadOpts | null,
   ) {
     server.on('error', () => this.close());
     // Listening from the start: the server may connect before the caller asks for the socket.
-    server.on('connection', (socket: Socket) => {
-      prepareDataSocket(socket, () => socket.destroy());
+    server.on('connection', (accepted: Socket) => {
+      prepareDataSocket(accepted, () => accepted.destroy());
       // SECURITY: only the server we talk to may connect; anyone else could inject or steal data
       // on a guessable port (RFC 2577 §5 "port stealing").
-      if (this.socket || this.isClosed || !isSameHost(socket.remoteAddress ?? '', this.controlPeer)) {
-        socket.destroy();
+      if (this.socket || this.isClosed || !isSameHost(accepted.remoteAddress ?? '', this.controlPeer)) {
+        accepted.destroy();
         return;
       }
+      // net.Server has no `onread` option: the paused socket's handle moves to a socket that has one.
+      const adopted = this.readInto ? readAcceptedSocketInto(accepted, this.readInto) : null;
+      const socket = adopted ? prepareDataSocket(adopted, () => adopted.destroy()) : accepted;
+      this.isReadingInto = adopted !== null;
       this.socket = socket;
       this.server.close();
       this.onAccepted?.();
@@ -316,8 +326,9 @@ class ActiveDataChannel implements DataChannel {
     return this.tlsOptions !== null;
   }
 
-  /** Accepted sockets cannot be given `onread` (net.Server has no such option). */
-  readonly readsInto = false;
+  get readsInto(): boolean {
+    return this.isReadingInto;
+  }
 
   async connected(signal: AbortSignal): Promise<Socket> {
     const socket = await this.waitForAccept(signal);

@@ -8,8 +8,9 @@
  * and zeroing those pages. Measured on the bench VM (1 GiB from a local Ferry server, 4 interleaved
  * rounds of a prototype): 'data' chunks into a write stream 1.65-2.7 s; chunks copied into a recycled
  * buffer 1.8-2.2 s; the socket reading into recycled buffers (`onread`) 0.9-1.2 s (curl 1.1-1.6 s,
- * lftp 0.8-0.9 s). A passive plain socket is made with this receiver's `onread`; a TLS or an accepted
- * (active) socket emits chunks, which are copied into the same buffers.
+ * lftp 0.8-0.9 s). A plain data socket reads into this receiver's `onread` (passive: made with it;
+ * active: accepted paused and moved to a socket made with it); a TLS socket emits chunks, which are
+ * copied into the same buffers.
  *
  * Why writev of 32 KiB pieces rather than one write of the buffer: 1 MiB write(2)s into the page
  * cache took 2.3-3.7 s per GiB on the bench VM against 0.9-1.2 s as 32 × 32 KiB in one writev,
@@ -85,6 +86,9 @@ export class FileDownloadReceiver implements LocalFileMover {
     if (this.#bytesReceived > 0) onBytes(this.#bytesReceived); // read before move() was called
     try {
       if (!readsInto) socket.on('data', (chunk: Buffer) => this.#copyIn(chunk));
+      // A socket accepted paused (active mode) starts only now. One that already stopped with both
+      // buffers full must not: it restarts when the write in flight finished (#written).
+      if (!this.#isWaitingForWrite) socket.resume();
       await finished(socket, { writable: false, signal });
       await this.#writesDone();
       if (this.#filled > 0 && this.#failure === null) this.#startWrite();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
-import { readAcceptedSocketInto } from '../../src/server/data/socket-read-into.js';
+import { readAcceptedSocketInto } from '../../src/file-io/socket-read-into.js';
 import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
 import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
 import { LocalStorage, splicedUploadCount, splicedUploadsRunning } from '../../src/storage/local-storage.js';

@@ -4,7 +4,7 @@ import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { untouchedSocketDescriptor } from '../../src/server/data/socket-read-into.js';
+import { untouchedSocketDescriptor } from '../../src/file-io/socket-read-into.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
 import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';

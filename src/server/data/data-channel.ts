@@ -11,7 +11,7 @@ import { CommandError } from '../errors.js';
 import { connectActive } from './active-connector.js';
 import { PassiveListener } from './passive-listener.js';
 import type { PassivePortPool } from './passive-port-pool.js';
-import { readAcceptedSocketInto } from './socket-read-into.js';
+import { readAcceptedSocketInto } from '../../file-io/socket-read-into.js';
 
 /** What the channel needs to know about its session and the server's policy. */
 export interface DataChannelOptions {

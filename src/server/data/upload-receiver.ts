@@ -7,7 +7,7 @@
  * When the storage answers "not now", the filled stretch is copied into its stream instead, and
  * the socket pauses until that stream drains: the same ordering and backpressure as `pipeline`.
  *
- * Why not `pipeline(socket, target.stream)`: see socket-read-into.ts; measured on a 1 GiB STOR.
+ * Why not `pipeline(socket, target.stream)`: see file-io/socket-read-into.ts; measured on a 1 GiB STOR.
  * Completion: resolves once the socket ended (the client's EOF ends the file, RFC 959 stream
  * mode), every byte was written and the target stream finished (file closed, atomic upload
  * renamed). Rejects with the socket's, the storage's or the signal's error; the target stream is
@@ -17,7 +17,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { ReceivingUpload, UploadTarget } from '../../storage/storage.js';
 import { returnTransferBuffers, takeTransferBuffer } from '../../file-io/transfer-buffer-pool.js';
-import { untouchedSocketDescriptor } from './socket-read-into.js';
+import { untouchedSocketDescriptor } from '../../file-io/socket-read-into.js';
 import { DataStallError } from './transfer.js';
 
 /**
