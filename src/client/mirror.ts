@@ -107,6 +107,8 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
     return async (client, task, attempt) => {
       const result = await client.download(task.remotePath, task.localPath, {
         resume: attempt > 0,
+        // The listing's size spares a SIZE per file; a retry asks afresh (the file may have changed).
+        ...(attempt === 0 ? { knownSize: task.size } : {}),
         signal: options.signal,
         onProgress: (progress) => plan.progress(task.path, progress),
       });
