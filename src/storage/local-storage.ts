@@ -3,7 +3,7 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { closeSync, constants as fsConstants, fstat, fstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstat, fstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, statSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -162,6 +162,10 @@ export class LocalStorage implements Storage {
   }
 
   async #realOf(root: string, segments: readonly string[]): Promise<string> {
+    if (this.#io.isAllowed) {
+      const inline = this.#realOfInline(root, segments);
+      if (inline !== null) return inline;
+    }
     let real: string;
     try {
       real = await realpath(path.join(root, ...segments));
@@ -171,6 +175,21 @@ export class LocalStorage implements Storage {
     }
     if (!this.#isInside(root, real)) throw storageError('permission-denied');
     return real;
+  }
+
+  /**
+   * The common case of #realOf without the thread pool (see inline-file-io.ts): realpath succeeds
+   * and lands inside the root. Anything else (a missing component, an escaping link, any error)
+   * returns null and the asynchronous path decides, so both paths give the same answers. Saves a
+   * thread-pool round trip (~0.1-0.2 ms on the bench VM) on every command that names a path.
+   */
+  #realOfInline(root: string, segments: readonly string[]): string | null {
+    try {
+      const real = this.#io.run(() => realpathSync.native(path.join(root, ...segments)));
+      return this.#isInside(root, real) ? real : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Walk segments from the root one lstat at a time; used when realpath cannot (a component is missing). */
@@ -225,11 +244,21 @@ export class LocalStorage implements Storage {
   async stat(virtualPath: VirtualPath): Promise<FileStat> {
     const resolved = await this.#resolve(virtualPath);
     try {
-      const stats = await stat(resolved.real, { bigint: true });
+      const stats = this.#statInline(resolved.real) ?? (await stat(resolved.real, { bigint: true }));
       const segments = splitSegments(virtualPath);
       return this.#toFileStat(segments[segments.length - 1] ?? '/', stats, typeOf(stats));
     } catch (error) {
       throw toStorageError(error);
+    }
+  }
+
+  /** stat(2) on the event loop when inline calls are allowed; null (the caller goes asynchronous) otherwise or on any error. */
+  #statInline(real: string): BigIntStats | null {
+    if (!this.#io.isAllowed) return null;
+    try {
+      return this.#io.run(() => statSync(real, { bigint: true }));
+    } catch {
+      return null;
     }
   }
 

@@ -39,148 +39,152 @@ runStorageContract(
   { keepsPartialUploads: false },
 );
 
-describe('LocalStorage containment', () => {
-  let sandbox: string;
-  let root: string;
-  let outside: string;
-  let storage: LocalStorage;
+// Both ways of resolving paths must refuse the same escapes: inline (realpath on the event loop) and through the thread pool.
+for (const fileIo of ['auto', 'thread-pool'] as const) {
+  describe(`LocalStorage containment (fileIo '${fileIo}')`, () => {
+    let sandbox: string;
+    let root: string;
+    let outside: string;
+    let storage: LocalStorage;
 
-  before(async () => {
-    sandbox = await makeTemporaryDirectory();
-    root = path.join(sandbox, 'root');
-    outside = path.join(sandbox, 'outside');
-    await mkdir(root);
-    await mkdir(outside);
-    await writeRealFile(path.join(outside, 'secret.txt'), 'top secret');
-    await mkdir(path.join(root, 'inside'));
-    await writeRealFile(path.join(root, 'inside', 'public.txt'), 'public');
-    await symlink(path.join(outside, 'secret.txt'), path.join(root, 'file-link'));
-    await symlink(outside, path.join(root, 'dir-link'));
-    await symlink('../outside/new-file.txt', path.join(root, 'dangling-out'));
-    await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'good-file-link'));
-    await symlink('inside', path.join(root, 'good-dir-link'));
-    await symlink('inside/not-yet.txt', path.join(root, 'dangling-in'));
-    storage = new LocalStorage(root);
-  });
-  after(() => rm(sandbox, { recursive: true, force: true }));
+    before(async () => {
+      sandbox = await makeTemporaryDirectory();
+      root = path.join(sandbox, 'root');
+      outside = path.join(sandbox, 'outside');
+      await mkdir(root);
+      await mkdir(outside);
+      await writeRealFile(path.join(outside, 'secret.txt'), 'top secret');
+      await mkdir(path.join(root, 'inside'));
+      await writeRealFile(path.join(root, 'inside', 'public.txt'), 'public');
+      await symlink(path.join(outside, 'secret.txt'), path.join(root, 'file-link'));
+      await symlink(outside, path.join(root, 'dir-link'));
+      await symlink('../outside/new-file.txt', path.join(root, 'dangling-out'));
+      await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'good-file-link'));
+      await symlink('inside', path.join(root, 'good-dir-link'));
+      await symlink('inside/not-yet.txt', path.join(root, 'dangling-in'));
+      storage = new LocalStorage(root, { fileIo });
+      await isRootOnLocalFileSystem(root); // 'auto' resolves inline once statfs answered
+    });
+    after(() => rm(sandbox, { recursive: true, force: true }));
 
-  it('refuses stat, read, write and changes through a file symlink that points outside the root', async () => {
-    await expectKind(storage.stat(vp('/file-link')), 'permission-denied');
-    await expectKind(storage.openRead(vp('/file-link')), 'permission-denied');
-    await expectKind(storage.openWrite(vp('/file-link'), { mode: 'truncate' }), 'permission-denied');
-    await expectKind(storage.openWrite(vp('/file-link'), { mode: 'append' }), 'permission-denied');
-    await expectKind(storage.changeMode(vp('/file-link'), 0o777), 'permission-denied');
-    await expectKind(storage.setModificationTime(vp('/file-link'), new Date(0)), 'permission-denied');
-    await expectKind(storage.deleteFile(vp('/file-link')), 'permission-denied');
-    assert.equal(await readRealFile(path.join(outside, 'secret.txt'), 'utf8'), 'top secret');
-  });
+    it('refuses stat, read, write and changes through a file symlink that points outside the root', async () => {
+      await expectKind(storage.stat(vp('/file-link')), 'permission-denied');
+      await expectKind(storage.openRead(vp('/file-link')), 'permission-denied');
+      await expectKind(storage.openWrite(vp('/file-link'), { mode: 'truncate' }), 'permission-denied');
+      await expectKind(storage.openWrite(vp('/file-link'), { mode: 'append' }), 'permission-denied');
+      await expectKind(storage.changeMode(vp('/file-link'), 0o777), 'permission-denied');
+      await expectKind(storage.setModificationTime(vp('/file-link'), new Date(0)), 'permission-denied');
+      await expectKind(storage.deleteFile(vp('/file-link')), 'permission-denied');
+      assert.equal(await readRealFile(path.join(outside, 'secret.txt'), 'utf8'), 'top secret');
+    });
 
-  it('refuses list, read, write, mkdir and rmdir through a directory symlink that points outside the root', async () => {
-    await expectKind(storage.stat(vp('/dir-link')), 'permission-denied');
-    await expectKind(storage.list(vp('/dir-link')), 'permission-denied');
-    await expectKind(storage.openRead(vp('/dir-link/secret.txt')), 'permission-denied');
-    await expectKind(storage.openWrite(vp('/dir-link/planted.txt'), { mode: 'truncate' }), 'permission-denied');
-    await expectKind(storage.makeDirectory(vp('/dir-link/new-dir')), 'permission-denied');
-    await expectKind(storage.removeDirectory(vp('/dir-link')), 'permission-denied');
-    await expectKind(storage.deleteFile(vp('/dir-link/secret.txt')), 'permission-denied');
-    assert.deepEqual(await readdir(outside), ['secret.txt']);
-  });
+    it('refuses list, read, write, mkdir and rmdir through a directory symlink that points outside the root', async () => {
+      await expectKind(storage.stat(vp('/dir-link')), 'permission-denied');
+      await expectKind(storage.list(vp('/dir-link')), 'permission-denied');
+      await expectKind(storage.openRead(vp('/dir-link/secret.txt')), 'permission-denied');
+      await expectKind(storage.openWrite(vp('/dir-link/planted.txt'), { mode: 'truncate' }), 'permission-denied');
+      await expectKind(storage.makeDirectory(vp('/dir-link/new-dir')), 'permission-denied');
+      await expectKind(storage.removeDirectory(vp('/dir-link')), 'permission-denied');
+      await expectKind(storage.deleteFile(vp('/dir-link/secret.txt')), 'permission-denied');
+      assert.deepEqual(await readdir(outside), ['secret.txt']);
+    });
 
-  it('refuses to create a file through a dangling symlink that points outside the root', async () => {
-    await expectKind(storage.openWrite(vp('/dangling-out'), { mode: 'truncate' }), 'permission-denied');
-    await expectKind(storage.openWrite(vp('/dangling-out'), { mode: { offset: 0 } }), 'permission-denied');
-    assert.deepEqual(await readdir(outside), ['secret.txt']);
-  });
+    it('refuses to create a file through a dangling symlink that points outside the root', async () => {
+      await expectKind(storage.openWrite(vp('/dangling-out'), { mode: 'truncate' }), 'permission-denied');
+      await expectKind(storage.openWrite(vp('/dangling-out'), { mode: { offset: 0 } }), 'permission-denied');
+      assert.deepEqual(await readdir(outside), ['secret.txt']);
+    });
 
-  it('refuses renames from or onto an escaping symlink, and into an escaping directory', async () => {
-    await writeRealFile(path.join(root, 'mine.txt'), 'mine');
-    await expectKind(storage.rename(vp('/mine.txt'), vp('/dir-link/stolen.txt')), 'permission-denied');
-    await expectKind(storage.rename(vp('/mine.txt'), vp('/file-link')), 'permission-denied');
-    await expectKind(storage.rename(vp('/dir-link/secret.txt'), vp('/taken.txt')), 'permission-denied');
-    await expectKind(storage.rename(vp('/file-link'), vp('/taken.txt')), 'permission-denied');
-    assert.deepEqual(await readdir(outside), ['secret.txt']);
-    assert.ok((await lstat(path.join(root, 'file-link'))).isSymbolicLink());
-  });
+    it('refuses renames from or onto an escaping symlink, and into an escaping directory', async () => {
+      await writeRealFile(path.join(root, 'mine.txt'), 'mine');
+      await expectKind(storage.rename(vp('/mine.txt'), vp('/dir-link/stolen.txt')), 'permission-denied');
+      await expectKind(storage.rename(vp('/mine.txt'), vp('/file-link')), 'permission-denied');
+      await expectKind(storage.rename(vp('/dir-link/secret.txt'), vp('/taken.txt')), 'permission-denied');
+      await expectKind(storage.rename(vp('/file-link'), vp('/taken.txt')), 'permission-denied');
+      assert.deepEqual(await readdir(outside), ['secret.txt']);
+      assert.ok((await lstat(path.join(root, 'file-link'))).isSymbolicLink());
+    });
 
-  it('lists escaping symlinks without revealing their targets', async () => {
-    const entries = await storage.list(vp('/'));
-    const fileLink = entries.find((entry) => entry.name === 'file-link');
-    const dirLink = entries.find((entry) => entry.name === 'dir-link');
-    assert.equal(fileLink?.type, 'symlink');
-    assert.equal(fileLink?.linkTarget, undefined);
-    assert.equal(fileLink?.size, 0);
-    assert.equal(dirLink?.type, 'symlink');
-    assert.equal(dirLink?.linkTarget, undefined);
-    assert.ok(!JSON.stringify(entries).includes(sandbox));
-  });
+    it('lists escaping symlinks without revealing their targets', async () => {
+      const entries = await storage.list(vp('/'));
+      const fileLink = entries.find((entry) => entry.name === 'file-link');
+      const dirLink = entries.find((entry) => entry.name === 'dir-link');
+      assert.equal(fileLink?.type, 'symlink');
+      assert.equal(fileLink?.linkTarget, undefined);
+      assert.equal(fileLink?.size, 0);
+      assert.equal(dirLink?.type, 'symlink');
+      assert.equal(dirLink?.linkTarget, undefined);
+      assert.ok(!JSON.stringify(entries).includes(sandbox));
+    });
 
-  it('follows symlinks that stay inside the root and shows their targets as virtual paths', async () => {
-    assert.equal((await readFile(storage, '/good-file-link')).toString(), 'public');
-    assert.deepEqual((await storage.list(vp('/good-dir-link'))).map((entry) => entry.name), ['public.txt']);
-    const entries = await storage.list(vp('/'));
-    const fileLink = entries.find((entry) => entry.name === 'good-file-link');
-    assert.equal(fileLink?.type, 'symlink');
-    assert.equal(fileLink?.linkTarget, '/inside/public.txt');
-    assert.equal(fileLink?.size, 'public'.length);
-    assert.equal(entries.find((entry) => entry.name === 'good-dir-link')?.linkTarget, '/inside');
-  });
+    it('follows symlinks that stay inside the root and shows their targets as virtual paths', async () => {
+      assert.equal((await readFile(storage, '/good-file-link')).toString(), 'public');
+      assert.deepEqual((await storage.list(vp('/good-dir-link'))).map((entry) => entry.name), ['public.txt']);
+      const entries = await storage.list(vp('/'));
+      const fileLink = entries.find((entry) => entry.name === 'good-file-link');
+      assert.equal(fileLink?.type, 'symlink');
+      assert.equal(fileLink?.linkTarget, '/inside/public.txt');
+      assert.equal(fileLink?.size, 'public'.length);
+      assert.equal(entries.find((entry) => entry.name === 'good-dir-link')?.linkTarget, '/inside');
+    });
 
-  it('creates the target of a dangling symlink that points inside the root', async () => {
-    await writeFile(storage, '/dangling-in', 'landed inside');
-    assert.equal(await readRealFile(path.join(root, 'inside', 'not-yet.txt'), 'utf8'), 'landed inside');
-  });
+    it('creates the target of a dangling symlink that points inside the root', async () => {
+      await writeFile(storage, '/dangling-in', 'landed inside');
+      assert.equal(await readRealFile(path.join(root, 'inside', 'not-yet.txt'), 'utf8'), 'landed inside');
+    });
 
-  it('deletes a symlink itself, never the file it points to', async () => {
-    await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'to-delete'));
-    await storage.deleteFile(vp('/to-delete'));
-    assert.equal(await readRealFile(path.join(root, 'inside', 'public.txt'), 'utf8'), 'public');
-  });
+    it('deletes a symlink itself, never the file it points to', async () => {
+      await symlink(path.join(root, 'inside', 'public.txt'), path.join(root, 'to-delete'));
+      await storage.deleteFile(vp('/to-delete'));
+      assert.equal(await readRealFile(path.join(root, 'inside', 'public.txt'), 'utf8'), 'public');
+    });
 
-  it('never lets ".." climb out of the root, however the path was built', async () => {
-    for (const text of ['/..', '/../outside/secret.txt', '/inside/../../outside/secret.txt', '/../../../../etc/passwd']) {
-      await expectKind(storage.openRead(text as VirtualPath), 'permission-denied');
-      await expectKind(storage.openWrite(text as VirtualPath, { mode: 'truncate' }), 'permission-denied');
-    }
-    // Normalised the proper way, ".." stops at the virtual root.
-    await expectKind(storage.openRead(vp('/../../outside/secret.txt')), 'not-found');
-    assert.deepEqual((await storage.list(vp('/inside/../..'))).some((entry) => entry.name === 'inside'), true);
-  });
+    it('never lets ".." climb out of the root, however the path was built', async () => {
+      for (const text of ['/..', '/../outside/secret.txt', '/inside/../../outside/secret.txt', '/../../../../etc/passwd']) {
+        await expectKind(storage.openRead(text as VirtualPath), 'permission-denied');
+        await expectKind(storage.openWrite(text as VirtualPath, { mode: 'truncate' }), 'permission-denied');
+      }
+      // Normalised the proper way, ".." stops at the virtual root.
+      await expectKind(storage.openRead(vp('/../../outside/secret.txt')), 'not-found');
+      assert.deepEqual((await storage.list(vp('/inside/../..'))).some((entry) => entry.name === 'inside'), true);
+    });
 
-  it('refuses a symlink loop instead of hanging', async () => {
-    await symlink('loop-b', path.join(root, 'loop-a'));
-    await symlink('loop-a', path.join(root, 'loop-b'));
-    await assert.rejects(storage.openWrite(vp('/loop-a'), { mode: 'truncate' }), StorageError);
-    await assert.rejects(storage.stat(vp('/loop-a')), StorageError);
-  });
+    it('refuses a symlink loop instead of hanging', async () => {
+      await symlink('loop-b', path.join(root, 'loop-a'));
+      await symlink('loop-a', path.join(root, 'loop-b'));
+      await assert.rejects(storage.openWrite(vp('/loop-a'), { mode: 'truncate' }), StorageError);
+      await assert.rejects(storage.stat(vp('/loop-a')), StorageError);
+    });
 
-  it('never puts the real root path into an error message', async () => {
-    const attempts: Array<() => Promise<unknown>> = [
-      () => storage.stat(vp('/missing')),
-      () => storage.openRead(vp('/inside')),
-      () => storage.openWrite(vp('/missing/file'), { mode: 'truncate' }),
-      () => storage.list(vp('/inside/public.txt')),
-      () => storage.makeDirectory(vp('/inside')),
-      () => storage.removeDirectory(vp('/')),
-      () => storage.rename(vp('/missing'), vp('/x')),
-      () => storage.stat(vp('/file-link')),
-    ];
-    for (const attempt of attempts) {
-      const error = await attempt().then(
-        () => assert.fail('expected a failure'),
-        (failure: unknown) => failure,
-      );
-      assert.ok(error instanceof StorageError);
-      assert.ok(!error.message.includes(sandbox), error.message);
-      assert.ok(!error.message.includes(tmpdir()), error.message);
-      assert.ok(!/ENOENT|EISDIR|errno/.test(error.message), error.message);
-    }
-  });
+    it('never puts the real root path into an error message', async () => {
+      const attempts: Array<() => Promise<unknown>> = [
+        () => storage.stat(vp('/missing')),
+        () => storage.openRead(vp('/inside')),
+        () => storage.openWrite(vp('/missing/file'), { mode: 'truncate' }),
+        () => storage.list(vp('/inside/public.txt')),
+        () => storage.makeDirectory(vp('/inside')),
+        () => storage.removeDirectory(vp('/')),
+        () => storage.rename(vp('/missing'), vp('/x')),
+        () => storage.stat(vp('/file-link')),
+      ];
+      for (const attempt of attempts) {
+        const error = await attempt().then(
+          () => assert.fail('expected a failure'),
+          (failure: unknown) => failure,
+        );
+        assert.ok(error instanceof StorageError);
+        assert.ok(!error.message.includes(sandbox), error.message);
+        assert.ok(!error.message.includes(tmpdir()), error.message);
+        assert.ok(!/ENOENT|EISDIR|errno/.test(error.message), error.message);
+      }
+    });
 
-  it('keeps the OS error as the cause, for the log', async () => {
-    const error = await expectKind(storage.stat(vp('/missing')), 'not-found');
-    assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
+    it('keeps the OS error as the cause, for the log', async () => {
+      const error = await expectKind(storage.stat(vp('/missing')), 'not-found');
+      assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
+    });
   });
-});
+}
 
 describe('LocalStorage uploads', () => {
   let root: string;
