@@ -23,9 +23,9 @@ import {
 } from '../protocol/data-address.js';
 import { isIPv4 } from 'node:net';
 import { replyText } from '../protocol/reply.js';
+import { readAcceptedSocketInto } from '../file-io/socket-read-into.js';
 import type { ControlConnection } from './control-connection.js';
 import { FtpAbortError, FtpDataConnectionError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
-import { readAcceptedSocketInto } from '../file-io/socket-read-into.js';
 import { tlsFailure } from './tls-settings.js';
 
 /** Who opens the data connection: the client (passive) or the server (active). */

@@ -341,26 +341,13 @@ export class FtpClient {
       // A binary download into a file takes the receiver's recycled buffers; anything else a stream.
       const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset) : null;
       const local = typeof destination !== 'string' ? destination : (receiver ?? fileStream(file!, startOffset));
-      let transferredBytes = 0;
+      const transforms = type === 'ascii' ? [createNetworkToLocalAscii()] : [];
+      const moved = { bytes: 0 };
       try {
-        const reply = await this.transfer({
-          verb: 'RETR',
-          argument: remotePath,
-          direction: 'download',
-          local,
-          transforms: type === 'ascii' ? [createNetworkToLocalAscii()] : [],
-          startOffset,
-          totalBytes,
-          remotePath,
-          signal: options.signal,
-          onProgress: (progress) => {
-            transferredBytes = progress.transferredBytes;
-            options.onProgress?.(progress);
-          },
-        });
-        return { transferredBytes, startOffset, reply };
+        const reply = await this.transferFile({ verb: 'RETR', remotePath, direction: 'download', local, transforms, startOffset, totalBytes }, options, moved);
+        return { transferredBytes: moved.bytes, startOffset, reply };
       } catch (error) {
-        transferredBytes = Math.max(transferredBytes, receiver?.bytesReceived ?? 0);
+        const transferredBytes = Math.max(moved.bytes, receiver?.bytesReceived ?? 0);
         // A refused RETR must not leave an empty file behind that looks like a download.
         if (createdPath && transferredBytes === 0 && error instanceof FtpReplyError) {
           await file?.close().catch(() => undefined);
@@ -408,23 +395,10 @@ export class FtpClient {
             : type === 'binary'
               ? new FileUploadSender(file.fd, startOffset, totalBytes!)
               : createReadStream('', { fd: file, start: startOffset, autoClose: false, highWaterMark: localFileChunkBytes });
-        let transferredBytes = 0;
-        const reply = await this.transfer({
-          verb,
-          argument: remotePath,
-          direction: 'upload',
-          local,
-          transforms: type === 'ascii' ? [createLocalToNetworkAscii()] : [],
-          startOffset,
-          totalBytes,
-          remotePath,
-          signal: options.signal,
-          onProgress: (progress) => {
-            transferredBytes = progress.transferredBytes;
-            options.onProgress?.(progress);
-          },
-        });
-        return { transferredBytes, startOffset, reply };
+        const transforms = type === 'ascii' ? [createLocalToNetworkAscii()] : [];
+        const moved = { bytes: 0 };
+        const reply = await this.transferFile({ verb, remotePath, direction: 'upload', local, transforms, startOffset, totalBytes }, options, moved);
+        return { transferredBytes: moved.bytes, startOffset, reply };
       } finally {
         await file?.close();
       }
@@ -563,6 +537,31 @@ export class FtpClient {
         await this.connected().request('DELE', path);
       }
     }
+  }
+
+  /** A download's or upload's transfer; `moved.bytes` follows its progress, so it is known when the transfer fails too. */
+  private transferFile(
+    plan: {
+      verb: string;
+      remotePath: string;
+      direction: 'download' | 'upload';
+      local: Writable | Readable | LocalFileMover;
+      transforms: Transform[];
+      startOffset: number;
+      totalBytes: number | undefined;
+    },
+    options: TransferOptions,
+    moved: { bytes: number },
+  ): Promise<FtpReply> {
+    return this.transfer({
+      ...plan,
+      argument: plan.remotePath,
+      signal: options.signal,
+      onProgress: (progress) => {
+        moved.bytes = progress.transferredBytes;
+        options.onProgress?.(progress);
+      },
+    });
   }
 
   private async transfer(plan: {

@@ -8,12 +8,11 @@
  */
 import { Transform, type Readable, type Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import type { FtpReply } from '../protocol/reply.js';
 import { isFailure, isPreliminary, ReplyCode } from '../protocol/reply-code.js';
 import { describeCommand, type ControlConnection } from './control-connection.js';
 import type { DataChannel } from './data-connection.js';
-import type { OnReadOpts } from 'node:net';
 import { FtpAbortError, FtpProtocolError, FtpReplyError, FtpTimeoutError } from './errors.js';
 
 /** A snapshot of a running transfer, given to `onProgress`. */
@@ -40,7 +39,7 @@ export interface TransferProgress {
  * (file-download-receiver.ts, file-upload-sender.ts).
  */
 export interface LocalFileMover {
-  /** Downloads: where a plain passive data socket should read (net.connect's `onread`). */
+  /** Downloads: where a plain (not TLS) data socket should read (net.connect's `onread`). */
   readonly onread?: OnReadOpts;
   /**
    * Move the bytes until the file is complete (download: the socket ended and every byte is
@@ -68,7 +67,6 @@ export interface TransferPlan {
   readonly local: Writable | Readable | LocalFileMover;
   /** Applied between the socket and `local` (e.g. TYPE A newline conversion). */
   readonly transforms: readonly Transform[];
-
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TransferProgress) => void;
   readonly startOffset: number;

@@ -10,8 +10,12 @@
  * read a byte; the handle is moved to a new Socket constructed with `onread`, which is what Node
  * itself does for its accepted sockets. This touches `_handle`, an internal property; when it is
  * missing or the socket has already started reading, nothing is moved and the caller keeps the
- * ordinary socket (the upload then takes the stream path). A test checks that the move happens,
+ * ordinary socket (the server's upload then takes the stream path, the client's download copies
+ * the chunks). Tests check that the move happens (server uploads, client active-mode downloads),
  * so a Node version that breaks it is noticed.
+ *
+ * Shared by the server (passive data connections of uploads) and the client (active-mode data
+ * connections of downloads).
  */
 import { Socket, type OnReadOpts } from 'node:net';
 
