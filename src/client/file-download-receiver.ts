@@ -114,7 +114,7 @@ export class FileDownloadReceiver implements LocalFileMover {
     return this.#filled < bufferBytes || this.#bufferFilled();
   }
 
-  /** A chunk from a socket that reads into its own memory (TLS, or accepted in active mode). */
+  /** A chunk from a socket that reads into its own memory (TLS, or one that could not be moved to `onread`). */
   #copyIn(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length) {
