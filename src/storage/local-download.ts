@@ -9,7 +9,7 @@
  * of the server's CPU; with two buffers per transfer, taken from a small pool and refilled while
  * the other one is being written, server CPU per 1 MiB download fell from ~2.6 ms to ~2.1 ms.
  * This is the stand-in for vsftpd's sendfile(2), which Node does not offer (sendfile through the
- * native helper was measured and dropped: see README, Performance).
+ * native helper was measured three times and dropped: see README, Benchmarks, RETR).
  */
 import { close, closeSync, createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
