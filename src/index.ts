@@ -34,7 +34,7 @@ export type { FtpSecurity, FtpTlsOptions } from './client/tls-settings.js';
 
 export { StorageError, type Storage, type StorageErrorKind, type FileStat, type ReadOptions, type WriteOptions, type UploadTarget, type DownloadSource } from './storage/storage.js';
 export { LocalStorage, type LocalStorageOptions } from './storage/local-storage.js';
-export type { FileIoMode } from './storage/inline-file-io.js';
+export type { FileIoMode } from './file-io/inline-file-io.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export type { Authenticator, Account, LoginContext } from './auth/authenticator.js';
 export { AccountAuthenticator, type AccountDefinition } from './auth/account-authenticator.js';

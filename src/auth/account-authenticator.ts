@@ -9,7 +9,7 @@ import { allPermissions, type Permission } from './permissions.js';
 import { anonymousPermissions, isAnonymousUserName, type AnonymousPolicy } from './anonymous.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { LocalStorage } from '../storage/local-storage.js';
-import type { FileIoMode } from '../storage/inline-file-io.js';
+import type { FileIoMode } from '../file-io/inline-file-io.js';
 
 /** Transfer rate caps in bytes per second; 0 means unlimited. */
 export interface BandwidthLimits {

@@ -21,7 +21,7 @@
  * reading until the write in flight finishes. The file descriptor is borrowed: move() settles
  * only once no write is in flight, so the caller may close it then.
  */
-import { writev } from 'node:fs';
+import { writev, writevSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { LocalFileMover } from './transfer.js';
@@ -194,16 +194,27 @@ export class FileDownloadReceiver implements LocalFileMover {
 /** Writes all of `data` into `fd` at `position`. */
 export type FileWriter = (fd: number, data: Buffer, position: number) => Promise<void>;
 
-/** Write all of `data` at `position` with writev calls of writePieceBytes pieces. */
+/** Write all of `data` at `position` with writev calls of writePieceBytes pieces, in the thread pool. */
 export async function writeAllAt(fd: number, data: Buffer, position: number): Promise<void> {
   let written = 0;
   while (written < data.length) {
-    const pieces: Buffer[] = [];
-    for (let offset = written; offset < data.length; offset += writePieceBytes) {
-      pieces.push(data.subarray(offset, Math.min(offset + writePieceBytes, data.length)));
-    }
+    const pieces = piecesOf(data, written);
     written += await new Promise<number>((resolve, reject) => {
       writev(fd, pieces, position + written, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)));
     });
   }
+}
+
+/** writeAllAt on the calling thread (the caller decides when blocking is acceptable). */
+export function writeAllAtSync(fd: number, data: Buffer, position: number): void {
+  let written = 0;
+  while (written < data.length) written += writevSync(fd, piecesOf(data, written), position + written);
+}
+
+function piecesOf(data: Buffer, from: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let offset = from; offset < data.length; offset += writePieceBytes) {
+    pieces.push(data.subarray(offset, Math.min(offset + writePieceBytes, data.length)));
+  }
+  return pieces;
 }

@@ -9,18 +9,22 @@
  * resume logic use that size, and a file still growing is sent as it was then.
  */
 import type { Socket } from 'node:net';
-import { sendFileRange } from '../file-io/send-file-range.js';
+import { sendFileRange, type InlineReadPolicy } from '../file-io/send-file-range.js';
 import type { LocalFileMover } from './transfer.js';
 
 export class FileUploadSender implements LocalFileMover {
-  /** Sends bytes [start, end) of the open file `fd`, which stays open (the caller closes it once move() settled). */
+  /**
+   * Sends bytes [start, end) of the open file `fd`, which stays open (the caller closes it once
+   * move() settled); reads run inline when `inline` allows, else in the thread pool.
+   */
   constructor(
     private readonly fd: number,
     private readonly start: number,
     private readonly end: number,
+    private readonly inline: InlineReadPolicy | null = null,
   ) {}
 
   move(socket: Socket, signal: AbortSignal, _readsInto: boolean, onBytes: (bytes: number) => void): Promise<void> {
-    return sendFileRange(this.fd, this.start, this.end, socket, signal, null, onBytes);
+    return sendFileRange(this.fd, this.start, this.end, socket, signal, this.inline, onBytes);
   }
 }

@@ -6,7 +6,7 @@
  * connection (PBSZ 0, PROT P), with the server's certificate verified unless turned off.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { stat, unlink, utimes } from 'node:fs/promises';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
 import { defaultReplyParserLimits, replyText, type FtpReply } from '../protocol/reply.js';
@@ -21,10 +21,12 @@ import { isLocalFileMover, runTransfer, type LocalFileMover, type TransferProgre
 import { BoundedSink } from './bounded-sink.js';
 import { FileDownloadReceiver } from './file-download-receiver.js';
 import { FileUploadSender } from './file-upload-sender.js';
+import { LocalFile } from './local-file.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
 import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
 import { resolveTlsSettings, type FtpSecurity, type FtpTlsOptions } from './tls-settings.js';
+import type { FileIoMode } from '../file-io/inline-file-io.js';
 
 /** Settings fixed for the lifetime of a client. Every limit has a secure default. */
 export interface FtpClientOptions {
@@ -62,6 +64,11 @@ export interface FtpClientOptions {
   readonly maxReplyLines?: number;
   /** SECURITY: largest directory listing accepted (default 64 MiB). */
   readonly maxListingBytes?: number;
+  /**
+   * Local file calls: 'auto' (default) makes them on the event loop while the directory is on a
+   * known local file system and they stay fast (see local-file.ts), 'thread-pool' never does.
+   */
+  readonly fileIo?: FileIoMode;
 }
 
 /** Where to connect and as whom. Without `user`, logs in anonymously (RFC 1635). */
@@ -96,6 +103,8 @@ export interface DownloadOptions extends TransferOptions {
    * and resume instead of asking with SIZE, one round trip less per file.
    */
   readonly knownSize?: number;
+  /** Local file destinations only: give the file this modification time once written (mirror: the remote file's). */
+  readonly modifiedAt?: Date;
 }
 
 /** Upload options. */
@@ -152,6 +161,7 @@ export class FtpClient {
       maxReplyLineBytes: defaultReplyParserLimits.maxLineBytes,
       maxReplyLines: defaultReplyParserLimits.maxReplyLines,
       maxListingBytes: defaultMaxListingBytes,
+      fileIo: 'auto',
       ...options,
     };
   }
@@ -326,39 +336,40 @@ export class FtpClient {
       const totalBytes =
         options.knownSize ?? (type === 'binary' && this.featureMap.has('SIZE') ? await this.sizeUnlocked(remotePath).catch(() => undefined) : undefined);
       let startOffset = options.startAt ?? 0;
-      let createdPath: string | null = null;
-      let file: FileHandle | null = null;
+      let file: LocalFile | null = null;
       if (typeof destination === 'string') {
         if (options.resume) {
           const localSize = await stat(destination).then((stats) => stats.size, () => null);
           if (localSize !== null && (totalBytes === undefined || localSize <= totalBytes)) startOffset = localSize;
-          if (totalBytes !== undefined && startOffset === totalBytes) return { transferredBytes: 0, startOffset, reply: null };
+          if (totalBytes !== undefined && startOffset === totalBytes) {
+            if (options.modifiedAt) await utimes(destination, options.modifiedAt, options.modifiedAt);
+            return { transferredBytes: 0, startOffset, reply: null };
+          }
         }
-        const opened = await openDownloadTarget(destination, startOffset);
-        file = opened.file;
-        if (opened.isCreated) createdPath = destination;
+        file = await LocalFile.forDownload(destination, startOffset, this.options.fileIo);
       }
       // A binary download into a file takes the receiver's recycled buffers; anything else a stream.
-      const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset) : null;
-      const local = typeof destination !== 'string' ? destination : (receiver ?? fileStream(file!, startOffset));
+      const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset, file.write) : null;
+      const stream = file && !receiver ? fileStream(file.fd, startOffset) : null;
+      const local = typeof destination !== 'string' ? destination : (receiver ?? stream!);
       const transforms = type === 'ascii' ? [createNetworkToLocalAscii()] : [];
       const moved = { bytes: 0 };
       try {
         const reply = await this.transferFile({ verb: 'RETR', remotePath, direction: 'download', local, transforms, startOffset, totalBytes }, options, moved);
+        if (file && options.modifiedAt) await file.setModifiedAt(options.modifiedAt);
         return { transferredBytes: moved.bytes, startOffset, reply };
       } catch (error) {
         const transferredBytes = Math.max(moved.bytes, receiver?.bytesReceived ?? 0);
         // A refused RETR must not leave an empty file behind that looks like a download.
-        if (createdPath && transferredBytes === 0 && error instanceof FtpReplyError) {
-          await file?.close().catch(() => undefined);
-          file = null;
-          await unlink(createdPath).catch(() => undefined);
+        if (file?.isCreated && transferredBytes === 0 && error instanceof FtpReplyError) {
+          await file.close(stream).catch(() => undefined);
+          await unlink(destination as string).catch(() => undefined);
         }
         throw error;
       } finally {
         // Both the stream and the receiver borrow the file: once the transfer settled no write of
-        // the receiver is in flight, and FileHandle.close waits for the stream's.
-        await file?.close();
+        // the receiver is in flight, and close() waits for the stream's.
+        await file?.close(stream);
       }
     });
   }
@@ -371,10 +382,11 @@ export class FtpClient {
       let startOffset = 0;
       let totalBytes: number | undefined;
       let verb = options.append ? 'APPE' : 'STOR';
-      let file: FileHandle | null = null;
+      let file: LocalFile | null = null;
+      let stream: Readable | null = null;
       try {
         if (typeof source === 'string') {
-          file = await open(source, 'r');
+          file = await LocalFile.forUpload(source, this.options.fileIo);
           totalBytes = (await file.stat()).size;
           if (options.resume) {
             const remoteSize = await this.sizeUnlocked(remotePath).catch((error: unknown) => {
@@ -389,18 +401,14 @@ export class FtpClient {
           }
         }
         // A binary upload from a file is sent through recycled buffers; anything else as a stream.
-        const local =
-          file === null
-            ? (source as Readable)
-            : type === 'binary'
-              ? new FileUploadSender(file.fd, startOffset, totalBytes!)
-              : createReadStream('', { fd: file, start: startOffset, autoClose: false, highWaterMark: localFileChunkBytes });
+        if (file && type !== 'binary') stream = createReadStream('', { fd: file.fd, start: startOffset, autoClose: false, highWaterMark: localFileChunkBytes });
+        const local = file === null ? (source as Readable) : (stream ?? new FileUploadSender(file.fd, startOffset, totalBytes!, file.readPolicy));
         const transforms = type === 'ascii' ? [createLocalToNetworkAscii()] : [];
         const moved = { bytes: 0 };
         const reply = await this.transferFile({ verb, remotePath, direction: 'upload', local, transforms, startOffset, totalBytes }, options, moved);
         return { transferredBytes: moved.bytes, startOffset, reply };
       } finally {
-        await file?.close();
+        await file?.close(stream);
       }
     });
   }
@@ -604,24 +612,9 @@ export class FtpClient {
   }
 }
 
-/**
- * Open a download's local file: written in place from `startOffset` when there is one (the file
- * must exist), else created ('wx', so that a refused RETR knows it may remove it) or truncated.
- * One open in the common case of a new file, instead of a stat and an open (mirror of many files).
- */
-async function openDownloadTarget(path: string, startOffset: number): Promise<{ file: FileHandle; isCreated: boolean }> {
-  if (startOffset > 0) return { file: await open(path, 'r+'), isCreated: false };
-  try {
-    return { file: await open(path, 'wx'), isCreated: true };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return { file: await open(path, 'w'), isCreated: false };
-}
-
 /** A write stream into an open file from `start`, leaving the file open (the download closes it). */
-function fileStream(file: FileHandle, start: number): Writable {
-  return createWriteStream('', { fd: file, start, autoClose: false, highWaterMark: localFileChunkBytes });
+function fileStream(fd: number, start: number): Writable {
+  return createWriteStream('', { fd, start, autoClose: false, highWaterMark: localFileChunkBytes });
 }
 
 function ignoreReplyError(error: unknown): null {

@@ -2,13 +2,13 @@
  * Mirror a directory tree in either direction with N parallel connections (FtpClient does one
  * request at a time, so parallelism means more clients). A file is skipped when the target
  * already has the same size and the same modification time to the second; after each copy the
- * target's time is set to the source's (locally with utimes, remotely with MFMT when offered).
+ * target's time is set to the source's (locally on the open file, remotely with MFMT when offered).
  * When the server cannot set times (no MFMT), an upload is skipped if the remote copy has the
  * same size and is not older than the local file.
  * SECURITY: every remote name becomes a local path only after `assertSafeName`; an unsafe name is
  * refused and reported, and local symbolic links are never written through.
  */
-import { lstat, mkdir, readdir, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FileEntry } from '../protocol/listing/file-entry.js';
 import type { FtpClient } from './ftp-client.js';
@@ -77,6 +77,8 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
     const hasMdtm = walker.features.has('MDTM');
     const walk = async (remoteDir: string, localDir: string, relativeDir: string): Promise<void> => {
       const entries = await walker.list(remoteDir, { signal: options.signal });
+      // One readdir instead of an lstat per remote name: most names of a first mirror are new here.
+      const localNames = new Set(await readdir(localDir).catch(() => []));
       for (const entry of entries) {
         const name = plan.checkName(entry, relativeDir || '.');
         if (name === null) continue;
@@ -84,7 +86,7 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
         const localPath = join(localDir, name);
         const path = relativeDir ? `${relativeDir}/${name}` : name;
         assertInside(localRoot, localPath);
-        const local = await lstat(localPath).catch(() => null);
+        const local = localNames.has(name) ? await lstat(localPath).catch(() => null) : null;
         if (local?.isSymbolicLink()) {
           plan.fail(path, new FtpUnsafeNameError(name, 'the local path is a symbolic link; refusing to write through it'));
           continue;
@@ -109,10 +111,10 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
         resume: attempt > 0,
         // The listing's size spares a SIZE per file; a retry asks afresh (the file may have changed).
         ...(attempt === 0 ? { knownSize: task.size } : {}),
+        ...(task.modifiedAt ? { modifiedAt: task.modifiedAt } : {}),
         signal: options.signal,
         onProgress: (progress) => plan.progress(task.path, progress),
       });
-      if (task.modifiedAt) await utimes(task.localPath, task.modifiedAt, task.modifiedAt);
       return result.transferredBytes;
     };
   });

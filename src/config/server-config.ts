@@ -146,7 +146,7 @@ export const serverConfigSchema = z.strictObject({
   /**
    * 'auto': on a local file system, downloads and uploads make their file-system calls inline on the
    * event loop while those stay fast (a watchdog falls back after a slow one; see
-   * storage/inline-file-io.ts); 'thread-pool': always through libuv's thread pool (for disks that
+   * file-io/inline-file-io.ts); 'thread-pool': always through libuv's thread pool (for disks that
    * are slow even when warm, where one blocked call would stall every session).
    */
   fileIo: z.enum(['auto', 'thread-pool']).default('auto'),

@@ -14,7 +14,7 @@ import { returnTransferBuffers, takeTransferBuffer } from './transfer-buffer-poo
 
 /**
  * When a read may run synchronously on the event loop instead of in the thread pool, and the
- * timing of such a call (the server's policy: storage/inline-file-io.ts). Without one every read
+ * timing of such a call (the server's policy: file-io/inline-file-io.ts). Without one every read
  * goes through the thread pool.
  */
 export interface InlineReadPolicy {

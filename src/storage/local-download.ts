@@ -15,7 +15,7 @@ import { close, closeSync, createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { sendFileRange } from '../file-io/send-file-range.js';
 import { transferBufferBytes } from '../file-io/transfer-buffer-pool.js';
-import type { InlineFileIo } from './inline-file-io.js';
+import type { InlineFileIo } from '../file-io/inline-file-io.js';
 import type { DownloadSource } from './storage.js';
 
 /** Size of each read, on both paths. */

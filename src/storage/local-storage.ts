@@ -12,7 +12,7 @@ import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtu
 import { compareEntryNames } from '../protocol/listing/file-entry.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type OrderedDirectory } from './directory-lstat.js';
 import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
-import { InlineFileIo, type FileIoMode } from './inline-file-io.js';
+import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
 import { LocalDownload } from './local-download.js';
 import { createStorageError, StorageError, type FileStat, type OrderedListing, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
 

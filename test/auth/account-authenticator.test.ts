@@ -1,6 +1,5 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHook } from 'node:async_hooks';
 import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,24 +7,15 @@ import { AccountAuthenticator, type AccountAuthenticatorOptions, type LoginFailu
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { allPermissions } from '../../src/auth/permissions.js';
 import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
+import { countAsyncResources } from '../helpers/async-resource-count.js';
 
 const plain = { clientAddress: '192.0.2.10', isSecure: false };
 const secure = { clientAddress: '192.0.2.10', isSecure: true };
 
 /** Count scrypt runs (node:crypto creates one SCRYPTREQUEST async resource per run) during `work`. */
 async function countScryptRuns<T>(work: () => Promise<T>): Promise<{ result: T; runs: number }> {
-  let runs = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'SCRYPTREQUEST') runs++;
-    },
-  });
-  hook.enable();
-  try {
-    return { result: await work(), runs };
-  } finally {
-    hook.disable();
-  }
+  const { result, count } = await countAsyncResources(['SCRYPTREQUEST'], work);
+  return { result, runs: count };
 }
 
 describe('AccountAuthenticator', () => {

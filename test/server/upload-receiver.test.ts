@@ -8,7 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
 import { readAcceptedSocketInto } from '../../src/file-io/socket-read-into.js';
 import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
-import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
+import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/file-io/inline-file-io.js';
 import { LocalStorage, splicedUploadCount, splicedUploadsRunning } from '../../src/storage/local-storage.js';
 import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { createStorageError } from '../../src/storage/storage.js';

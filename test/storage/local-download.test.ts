@@ -6,7 +6,7 @@ import { fstatSync, openSync, readdirSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { InlineFileIo, isRootOnLocalFileSystem, type FileIoMode } from '../../src/storage/inline-file-io.js';
+import { InlineFileIo, isRootOnLocalFileSystem, type FileIoMode } from '../../src/file-io/inline-file-io.js';
 import { LocalDownload } from '../../src/storage/local-download.js';
 import { pooledBufferCount, trimBufferPool } from '../../src/file-io/transfer-buffer-pool.js';
 import { sha256 } from '../helpers/checksum.js';

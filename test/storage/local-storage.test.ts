@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isRootOnLocalFileSystem } from '../../src/storage/inline-file-io.js';
+import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import type { VirtualPath } from '../../src/protocol/virtual-path.js';

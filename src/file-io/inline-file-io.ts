@@ -1,6 +1,7 @@
 /**
- * When LocalStorage may make a file-system call synchronously on the event loop instead of sending
- * it through libuv's thread pool.
+ * When a file-system call may run synchronously on the event loop instead of going through libuv's
+ * thread pool: the server's LocalStorage (per storage root) and the client's local files (per
+ * directory a download or upload uses, see `forDirectory`).
  *
  * Why: on the benchmark VM (2 vCPUs) every thread-pool round trip costs a futex wake-up and two
  * context switches, and the copy between the page cache and a buffer then runs on the other CPU
@@ -80,6 +81,11 @@ class InlineCallWatchdog {
 const watchdog = new InlineCallWatchdog();
 /** Per real root path: whether its file system is local (a promise while statfs runs). */
 const rootIsLocal = new Map<string, boolean | Promise<boolean>>();
+/**
+ * Verdicts kept at most: a client writing into many directories (a mirror of a deep tree) adds one
+ * per directory, and a long-lived process must not keep them all. Past this the cache starts over.
+ */
+const maxKnownRoots = 1024;
 
 /**
  * Whether anything is mounted below `realRoot` (Linux: /proc/self/mountinfo). A mount inside the
@@ -101,32 +107,50 @@ async function hasMountsBelow(realRoot: string): Promise<boolean> {
   });
 }
 
-/** Whether the file system holding `realRoot` is a known local one with nothing mounted below it; asked once per root. */
-function isLocalFileSystem(realRoot: string): boolean | Promise<boolean> {
-  const known = rootIsLocal.get(realRoot);
+/**
+ * Whether the file system holding `realRoot` is a known local one, and (`checksMountsBelow`, for a
+ * tree) nothing is mounted below it; asked once per root.
+ */
+function isLocalFileSystem(realRoot: string, checksMountsBelow = true): boolean | Promise<boolean> {
+  const key = checksMountsBelow ? realRoot : `directory:${realRoot}`;
+  const known = rootIsLocal.get(key);
   if (known !== undefined) return known;
+  if (rootIsLocal.size >= maxKnownRoots) rootIsLocal.clear();
   const asking = new Promise<boolean>((resolve) => {
     statfs(realRoot, (error, stats) => resolve(!error && localFileSystemTypes.has(stats.type)));
-  }).then(async (isLocal) => isLocal && !(await hasMountsBelow(realRoot))).then((isLocal) => {
-    rootIsLocal.set(realRoot, isLocal);
-    return isLocal;
-  });
-  rootIsLocal.set(realRoot, asking);
+  })
+    .then(async (isLocal) => isLocal && !(checksMountsBelow && (await hasMountsBelow(realRoot))))
+    .then((isLocal) => {
+      rootIsLocal.set(key, isLocal);
+      return isLocal;
+    });
+  rootIsLocal.set(key, asking);
   return asking;
 }
 
-/** One storage root's view of the policy. */
+/** One storage root's (or one directory's) view of the policy. */
 export class InlineFileIo {
+  /** For the tree under `realRoot` (a server's storage root): nothing may be mounted below it. */
   constructor(
     private readonly mode: FileIoMode,
     private readonly realRoot: string,
+    private readonly checksMountsBelow = true,
   ) {
-    if (mode === 'auto') void isLocalFileSystem(realRoot);
+    if (mode === 'auto') void isLocalFileSystem(realRoot, checksMountsBelow);
+  }
+
+  /**
+   * For the files directly in `directory` (the client's downloads and uploads): only its own file
+   * system counts. The verdict is asked on first use and known from then on, so the first file in
+   * a new directory goes through the thread pool.
+   */
+  static forDirectory(mode: FileIoMode, directory: string): InlineFileIo {
+    return new InlineFileIo(mode, directory, false);
   }
 
   /** True when a call may run inline right now (checked per call: the watchdog can change it). */
   get isAllowed(): boolean {
-    return this.mode === 'auto' && rootIsLocal.get(this.realRoot) === true && !watchdog.isSuspended;
+    return this.isLocalFileSystem && !watchdog.isSuspended;
   }
 
   /**
@@ -135,7 +159,8 @@ export class InlineFileIo {
    * tried where the file system is known (splice(2) into files, see UploadTarget.receiveFrom).
    */
   get isLocalFileSystem(): boolean {
-    return this.mode === 'auto' && rootIsLocal.get(this.realRoot) === true;
+    // The verdict, or false while it is being asked (again, if the cache started over since).
+    return this.mode === 'auto' && isLocalFileSystem(this.realRoot, this.checksMountsBelow) === true;
   }
 
   /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */
@@ -167,4 +192,9 @@ export function resetInlineFileIoWatchdog(): void {
 /** For tests: the statfs verdict for a root once known, after waiting for it. */
 export async function isRootOnLocalFileSystem(realRoot: string): Promise<boolean> {
   return isLocalFileSystem(realRoot);
+}
+
+/** For tests: how many file-system verdicts (known or being asked) are kept. */
+export function knownVerdictCount(): number {
+  return rootIsLocal.size;
 }

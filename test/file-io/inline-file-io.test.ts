@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,36 +6,22 @@ import { PassThrough, type Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
 import {
+  InlineFileIo,
+  knownVerdictCount,
   isInlineFileIoSuspended,
   isRootOnLocalFileSystem,
   recordInlineCallForTest,
   resetInlineFileIoWatchdog,
   slowInlineCallMs,
   type FileIoMode,
-} from '../../src/storage/inline-file-io.js';
+} from '../../src/file-io/inline-file-io.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { sha256 } from '../helpers/checksum.js';
 import { mountSmallTmpfs } from '../helpers/small-tmpfs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { countThreadPoolRequests } from '../helpers/async-resource-count.js';
 
 afterEach(() => resetInlineFileIoWatchdog());
-
-/** Count the file-system requests sent to libuv's thread pool while `work` runs. */
-async function countThreadPoolRequests<T>(work: () => Promise<T>): Promise<{ result: T; requests: number }> {
-  let requests = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'FSREQCALLBACK' || type === 'FSREQPROMISE') requests++;
-    },
-  });
-  hook.enable();
-  try {
-    const result = await work();
-    return { result, requests };
-  } finally {
-    hook.disable();
-  }
-}
 
 async function download(storage: LocalStorage, name: string): Promise<Buffer> {
   const source = await storage.openRead(normalizeVirtualPath(`/${name}`));
@@ -62,6 +47,29 @@ async function storageWithFile(t: Parameters<typeof makeTempDir>[0], mode: FileI
 test('a directory on a local file system counts as local; procfs does not', async (t) => {
   assert.equal(await isRootOnLocalFileSystem(await makeTempDir(t)), true);
   assert.equal(await isRootOnLocalFileSystem('/proc'), false);
+});
+
+test('the verdicts kept stay bounded when a client writes into many directories, and a root is asked again after', async (t) => {
+  const root = await makeTempDir(t);
+  const rootIo = new InlineFileIo('auto', root);
+  assert.equal(await isRootOnLocalFileSystem(root), true);
+  assert.equal(rootIo.isLocalFileSystem, true);
+  const directories = Array.from({ length: 1500 }, (_, index) => InlineFileIo.forDirectory('auto', join(root, `d${index}`)));
+  assert.ok(knownVerdictCount() <= 1024, `${knownVerdictCount()} verdicts kept`);
+  // The root's policy asks again by itself once the cache started over.
+  for (let attempt = 0; attempt < 100 && !rootIo.isLocalFileSystem; attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(rootIo.isLocalFileSystem, true);
+  assert.equal(directories.length, 1500);
+});
+
+test('a directory is judged by its own file system, whatever is mounted below it', async (t) => {
+  const directory = await makeTempDir(t);
+  const io = InlineFileIo.forDirectory('auto', directory);
+  const below = join(directory, 'mounted');
+  if (!(await mountSmallTmpfs(t, below))) return; // skipped without root
+  assert.equal(await isRootOnLocalFileSystem(directory), false, 'as a root, the mount below disqualifies it');
+  for (let attempt = 0; attempt < 100 && !io.isAllowed; attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(io.isAllowed, true, 'as a directory of files it is a local tmp directory');
 });
 
 test('a root with a file system mounted below it is never used inline (the mount could be a network one)', async (t) => {

@@ -1,0 +1,96 @@
+/**
+ * The client's local files under the shared inline policy (src/client/local-file.ts): with fileIo
+ * 'auto' a small download or upload makes its file calls on the event loop, with 'thread-pool' (or
+ * while the watchdog suspends inline calls) through libuv's thread pool; the bytes and the file's
+ * time come out the same either way. The server is pyftpdlib, in its own process, so that every
+ * thread-pool request counted here is the client's.
+ */
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { FtpClient } from '../../src/client/ftp-client.js';
+import { recordInlineCallForTest, resetInlineFileIoWatchdog, slowInlineCallMs, type FileIoMode } from '../../src/file-io/inline-file-io.js';
+import { countThreadPoolRequests } from '../helpers/async-resource-count.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import type { FtpTestServer } from './support/ftp-test-server.js';
+import { bufferDigest, fileDigest, randomContent } from './support/file-checks.js';
+import { isPyftpdlibAvailable, startPyftpdlib } from './support/pyftpdlib.js';
+
+const skip = isPyftpdlibAvailable() ? false : 'python3-pyftpdlib is not installed';
+
+describe('local files of downloads and uploads', { skip }, () => {
+  let server: FtpTestServer;
+  const content = randomContent(40_000);
+  const modifiedAt = new Date('2021-03-04T05:06:07Z');
+
+  before(async () => {
+    server = await startPyftpdlib('127.0.0.1');
+    await writeFile(join(server.writableLocalDir, 'small.bin'), content);
+  });
+  after(() => server.stop());
+  afterEach(() => resetInlineFileIoWatchdog());
+
+  async function connected(t: test.TestContext, fileIo: FileIoMode): Promise<FtpClient> {
+    const client = new FtpClient({ fileIo });
+    t.after(() => client.close());
+    await client.connect({ host: server.host, port: server.port, user: server.user, password: server.password });
+    return client;
+  }
+
+  /** Download small.bin into a fresh directory twice (the first asks the directory's file system); count the second's requests. */
+  async function downloadTwice(t: test.TestContext, fileIo: FileIoMode): Promise<{ target: string; requests: number }> {
+    const client = await connected(t, fileIo);
+    const directory = await makeTempDir(t);
+    const remote = `${server.writableDir}/small.bin`;
+    await client.download(remote, join(directory, 'first.bin'));
+    const target = join(directory, 'second.bin');
+    const { requests } = await countThreadPoolRequests(() => client.download(remote, target, { modifiedAt }));
+    return { target, requests };
+  }
+
+  test("with fileIo 'auto' a small download opens, writes, times and closes its file without the thread pool", async (t) => {
+    const { target, requests } = await downloadTwice(t, 'auto');
+    assert.equal(requests, 0);
+    assert.deepEqual(await fileDigest(target), bufferDigest(content));
+    assert.equal((await stat(target)).mtime.getTime(), modifiedAt.getTime());
+  });
+
+  test("with fileIo 'thread-pool' the same download goes through the thread pool and writes the same file", async (t) => {
+    const { target, requests } = await downloadTwice(t, 'thread-pool');
+    assert.ok(requests >= 4, `open, write, futimes and close in the thread pool (${requests} requests)`);
+    assert.deepEqual(await fileDigest(target), bufferDigest(content));
+    assert.equal((await stat(target)).mtime.getTime(), modifiedAt.getTime());
+  });
+
+  test('while the watchdog suspends inline calls, downloads use the thread pool', async (t) => {
+    recordInlineCallForTest(slowInlineCallMs + 1);
+    const { target, requests } = await downloadTwice(t, 'auto');
+    assert.ok(requests >= 4, `suspended: ${requests} thread-pool requests`);
+    assert.deepEqual(await fileDigest(target), bufferDigest(content));
+  });
+
+  for (const fileIo of ['auto', 'thread-pool'] as const) {
+    test(`with fileIo '${fileIo}' a small upload reads its file ${fileIo === 'auto' ? 'without' : 'through'} the thread pool`, async (t) => {
+      const client = await connected(t, fileIo);
+      const directory = await makeTempDir(t);
+      const source = join(directory, 'up.bin');
+      await writeFile(source, content);
+      await client.upload(source, `${server.writableDir}/up-first-${fileIo}.bin`); // asks the directory's file system
+      const remote = `${server.writableDir}/up-${fileIo}.bin`;
+      const { requests } = await countThreadPoolRequests(() => client.upload(source, remote));
+      if (fileIo === 'auto') assert.equal(requests, 0);
+      else assert.ok(requests >= 4, `open, fstat, read and close in the thread pool (${requests} requests)`);
+      assert.deepEqual(bufferDigest(await readFile(join(server.writableLocalDir, `up-${fileIo}.bin`))), bufferDigest(content));
+    });
+  }
+
+  test('a resumed download that finds the file complete still gives it the time asked for', async (t) => {
+    const client = await connected(t, 'auto');
+    const target = join(await makeTempDir(t), 'done.bin');
+    await writeFile(target, content);
+    const result = await client.download(`${server.writableDir}/small.bin`, target, { resume: true, modifiedAt });
+    assert.equal(result.transferredBytes, 0);
+    assert.equal((await stat(target)).mtime.getTime(), modifiedAt.getTime());
+  });
+});
