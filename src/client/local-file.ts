@@ -10,7 +10,7 @@
  * Writes of a download's full 1 MiB buffers stay in the thread pool, so that a large file is written
  * while the next buffer arrives; only a tail of at most `inlineWriteBytes` is written inline.
  */
-import { close, closeSync, fstat, fstatSync, futimes, futimesSync, open, openSync, type Stats } from 'node:fs';
+import { close, closeSync, fstat, fstatSync, futimes, futimesSync, lstat, lstatSync, open, openSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
@@ -96,6 +96,22 @@ export class LocalFile {
     if (this.io.isAllowed) return this.io.run(() => closeSync(this.fd));
     return new Promise((done, fail) => close(this.fd, (error) => (error ? fail(error) : done())));
   }
+}
+
+/**
+ * lstat(2) of a local path (a mirror's comparison of every file it finds), inline when the policy
+ * allows; errors (a missing file) reject as usual.
+ */
+export function lstatLocal(path: string, mode: FileIoMode): Promise<Stats> {
+  const io = InlineFileIo.forDirectory(mode, dirname(resolve(path)));
+  if (io.isAllowed) {
+    try {
+      return Promise.resolve(io.run(() => lstatSync(path)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  return new Promise((done, fail) => lstat(path, (error, stats) => (error ? fail(error) : done(stats))));
 }
 
 function openFile(io: InlineFileIo, path: string, flags: string): Promise<number> {

@@ -8,7 +8,9 @@
  * SECURITY: every remote name becomes a local path only after `assertSafeName`; an unsafe name is
  * refused and reported, and local symbolic links are never written through.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import type { FileIoMode } from '../file-io/inline-file-io.js';
+import { lstatLocal } from './local-file.js';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FileEntry } from '../protocol/listing/file-entry.js';
 import type { FtpClient } from './ftp-client.js';
@@ -35,6 +37,8 @@ export interface MirrorOptions {
   readonly retries?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: MirrorEvent) => void;
+  /** Local file-system calls of the walk: 'auto' (default) inline where allowed, as FtpClientOptions.fileIo. */
+  readonly fileIo?: FileIoMode;
 }
 
 /** Progress of a mirror, for display. Paths are relative to the mirrored directories, with "/". */
@@ -71,6 +75,7 @@ interface FileTask {
 /** Download the tree under `remoteDirectory` into `localDirectory` (created if missing). */
 export async function mirrorDownload(remoteDirectory: string, localDirectory: string, options: MirrorOptions): Promise<MirrorSummary> {
   const localRoot = resolve(localDirectory);
+  const fileIo = options.fileIo ?? 'auto';
   return runMirror(options, async (walker, plan) => {
     await mkdir(localRoot, { recursive: true });
     const hasMlsd = walker.features.has('MLST');
@@ -86,7 +91,7 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
         const localPath = join(localDir, name);
         const path = relativeDir ? `${relativeDir}/${name}` : name;
         assertInside(localRoot, localPath);
-        const local = localNames.has(name) ? await lstat(localPath).catch(() => null) : null;
+        const local = localNames.has(name) ? await lstatLocal(localPath, fileIo).catch(() => null) : null;
         if (local?.isSymbolicLink()) {
           plan.fail(path, new FtpUnsafeNameError(name, 'the local path is a symbolic link; refusing to write through it'));
           continue;
@@ -123,6 +128,7 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
 /** Upload the tree under `localDirectory` into `remoteDirectory` (created if missing). */
 export async function mirrorUpload(localDirectory: string, remoteDirectory: string, options: MirrorOptions): Promise<MirrorSummary> {
   const localRoot = resolve(localDirectory);
+  const fileIo = options.fileIo ?? 'auto';
   return runMirror(options, async (walker, plan) => {
     const hasMlsd = walker.features.has('MLST');
     const hasMdtm = walker.features.has('MDTM');
@@ -141,7 +147,7 @@ export async function mirrorUpload(localDirectory: string, remoteDirectory: stri
           if (remote?.type !== 'directory') await walker.mkdir(remotePath);
           await walk(localPath, remotePath, path);
         } else if (dirent.isFile()) {
-          const local = await lstat(localPath);
+          const local = await lstatLocal(localPath, fileIo);
           let isIdentical = false;
           if (remote?.type === 'file' && remote.size === local.size) {
             const remoteTime = hasMlsd ? remote.modifiedAt : hasMdtm ? await walker.lastModified(remotePath).catch(() => undefined) : undefined;

@@ -6,10 +6,11 @@
  * thread-pool request counted here is the client's.
  */
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FtpClient } from '../../src/client/ftp-client.js';
+import { mirrorDownload } from '../../src/client/mirror.js';
 import { recordInlineCallForTest, resetInlineFileIoWatchdog, slowInlineCallMs, type FileIoMode } from '../../src/file-io/inline-file-io.js';
 import { countThreadPoolRequests } from '../helpers/async-resource-count.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -82,6 +83,22 @@ describe('local files of downloads and uploads', { skip }, () => {
       if (fileIo === 'auto') assert.equal(requests, 0);
       else assert.ok(requests >= 4, `open, fstat, read and close in the thread pool (${requests} requests)`);
       assert.deepEqual(bufferDigest(await readFile(join(server.writableLocalDir, `up-${fileIo}.bin`))), bufferDigest(content));
+    });
+  }
+
+  for (const fileIo of ['auto', 'thread-pool'] as const) {
+    test(`with fileIo '${fileIo}' a mirror compares the files it already has ${fileIo === 'auto' ? 'without' : 'through'} the thread pool`, async (t) => {
+      const remoteTree = `${server.writableDir}/tree-${fileIo}`;
+      await mkdir(join(server.writableLocalDir, `tree-${fileIo}`));
+      for (let index = 0; index < 30; index++) await writeFile(join(server.writableLocalDir, `tree-${fileIo}`, `f${index}`), content.subarray(index));
+      const target = await makeTempDir(t);
+      const options = { connect: () => connected(t, fileIo), fileIo };
+      assert.equal((await mirrorDownload(remoteTree, target, options)).transferredFiles, 30);
+      const { result, requests } = await countThreadPoolRequests(() => mirrorDownload(remoteTree, target, options));
+      assert.equal(result.skippedFiles, 30, 'the second mirror finds every file identical');
+      // Left in the thread pool either way: the root's mkdir, the readdir, the first lstat of the directory.
+      if (fileIo === 'auto') assert.ok(requests <= 5, `${requests} requests`);
+      else assert.ok(requests >= 30, `an lstat per file (${requests} requests)`);
     });
   }
 
