@@ -60,28 +60,27 @@ export class LocalFile {
 
   /** Size and times of the open file. */
   stat(): Promise<Stats> {
-    if (this.io.isAllowed) return Promise.resolve(this.io.run(() => fstatSync(this.fd)));
-    return new Promise((done, fail) => fstat(this.fd, (error, stats) => (error ? fail(error) : done(stats))));
+    return this.io.call(
+      () => fstatSync(this.fd),
+      () => new Promise((done, fail) => fstat(this.fd, (error, stats) => (error ? fail(error) : done(stats)))),
+    );
   }
 
   /** A download receiver's writer: small writes inline (see the module comment), the rest in the thread pool. */
   readonly write: FileWriter = (fd, data, position) => {
-    if (data.length > inlineWriteBytes || !this.io.isAllowed) return writeAllAt(fd, data, position);
-    try {
-      this.io.run(() => writeAllAtSync(fd, data, position));
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    if (data.length > inlineWriteBytes) return writeAllAt(fd, data, position);
+    return this.io.call(
+      () => writeAllAtSync(fd, data, position),
+      () => writeAllAt(fd, data, position),
+    );
   };
 
   /** Give the file this modification (and access) time, e.g. the remote file's. */
   setModifiedAt(time: Date): Promise<void> {
-    if (this.io.isAllowed) {
-      this.io.run(() => futimesSync(this.fd, time, time));
-      return Promise.resolve();
-    }
-    return new Promise((done, fail) => futimes(this.fd, time, time, (error) => (error ? fail(error) : done())));
+    return this.io.call(
+      () => futimesSync(this.fd, time, time),
+      () => new Promise((done, fail) => futimes(this.fd, time, time, (error) => (error ? fail(error) : done()))),
+    );
   }
 
   /**
@@ -93,8 +92,10 @@ export class LocalFile {
     this.#isClosed = true;
     // A destroyed fs stream may still have a write in flight; it emits 'close' once that returned.
     if (stream && !stream.closed) await new Promise((done) => stream.once('close', done));
-    if (this.io.isAllowed) return this.io.run(() => closeSync(this.fd));
-    return new Promise((done, fail) => close(this.fd, (error) => (error ? fail(error) : done())));
+    return this.io.call(
+      () => closeSync(this.fd),
+      () => new Promise((done, fail) => close(this.fd, (error) => (error ? fail(error) : done()))),
+    );
   }
 }
 
@@ -103,24 +104,15 @@ export class LocalFile {
  * allows; errors (a missing file) reject as usual.
  */
 export function lstatLocal(path: string, mode: FileIoMode): Promise<Stats> {
-  const io = InlineFileIo.forDirectory(mode, dirname(resolve(path)));
-  if (io.isAllowed) {
-    try {
-      return Promise.resolve(io.run(() => lstatSync(path)));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-  return new Promise((done, fail) => lstat(path, (error, stats) => (error ? fail(error) : done(stats))));
+  return InlineFileIo.forDirectory(mode, dirname(resolve(path))).call(
+    () => lstatSync(path),
+    () => new Promise((done, fail) => lstat(path, (error, stats) => (error ? fail(error) : done(stats)))),
+  );
 }
 
 function openFile(io: InlineFileIo, path: string, flags: string): Promise<number> {
-  if (io.isAllowed) {
-    try {
-      return Promise.resolve(io.run(() => openSync(path, flags)));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-  return new Promise((done, fail) => open(path, flags, (error, fd) => (error ? fail(error) : done(fd))));
+  return io.call(
+    () => openSync(path, flags),
+    () => new Promise((done, fail) => open(path, flags, (error, fd) => (error ? fail(error) : done(fd)))),
+  );
 }

@@ -163,6 +163,19 @@ export class InlineFileIo {
     return this.mode === 'auto' && isLocalFileSystem(this.realRoot, this.checksMountsBelow) === true;
   }
 
+  /**
+   * One file-system call, inline (timed by the watchdog) while allowed, else `inPool`, its
+   * thread-pool twin. Either way the answer is a promise, and an inline error rejects it.
+   */
+  call<T>(inline: () => T, inPool: () => Promise<T>): Promise<T> {
+    if (!this.isAllowed) return inPool();
+    try {
+      return Promise.resolve(this.run(inline));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */
   run<T>(call: () => T): T {
     const startedAt = performance.now();

@@ -3,8 +3,8 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { closeSync, constants as fsConstants, fstat, fstatSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, statSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link, type FileHandle } from 'node:fs/promises';
+import { chmodSync, closeSync, constants as fsConstants, fstat, fstatSync, ftruncate, ftruncateSync, lstatSync, mkdirSync, renameSync, rmdirSync, unlinkSync, utimesSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, statSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { lstat, mkdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -189,10 +189,33 @@ export class LocalStorage implements Storage {
       // lstats each component and builds a Stats for it); the async path's realpath is native too.
       const real = this.#io.run(() => realpathSync.native(path.join(root, ...segments)));
       return this.#isInside(root, real) ? real : null;
+    } catch (error) {
+      return isMissing(error) && segments.length > 0 ? this.#newEntryInline(root, segments) : null;
+    }
+  }
+
+  /**
+   * A name that does not exist yet in an existing directory (an upload's new file, MKD): the
+   * directory's real path plus the name, as #resolveSegments would give. Only when the name is
+   * truly absent (lstat ENOENT; a dangling link is left to the asynchronous path, which follows it).
+   */
+  #newEntryInline(root: string, segments: readonly string[]): string | null {
+    let parent: string;
+    try {
+      parent = this.#io.run(() => realpathSync.native(path.join(root, ...segments.slice(0, -1))));
     } catch {
       return null;
     }
+    if (!this.#isInside(root, parent)) return null;
+    const entry = path.join(parent, segments[segments.length - 1]!);
+    try {
+      this.#io.run(() => lstatSync(entry));
+    } catch (error) {
+      return isMissing(error) ? entry : null;
+    }
+    return null; // it exists after all (a dangling link, or created meanwhile)
   }
+
 
   /** Walk segments from the root one lstat at a time; used when realpath cannot (a component is missing). */
   async #resolveSegments(root: string, initial: readonly string[]): Promise<string> {
@@ -420,37 +443,64 @@ export class LocalStorage implements Storage {
       if (existing?.isDirectory()) throw storageError('is-a-directory');
       if (existing !== null && isExclusive) throw storageError('already-exists');
       const temporary = path.join(path.dirname(resolved.real), atomicUploadPrefix + randomBytes(12).toString('hex'));
-      let handle: FileHandle;
+      let fd: number;
       try {
-        handle = await open(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | noFollow, 0o666);
+        fd = await openFileDescriptor(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | noFollow);
       } catch (error) {
         throw toStorageError(error);
       }
-      return uploadTargetOf(new FileUploadStream(handle, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }), this.#io);
+      return uploadTargetOf(new FileUploadStream(fd, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }), this.#io);
     }
 
     let flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | exclusiveFlag | noFollow;
     if (mode === 'truncate') flags |= fsConstants.O_TRUNC;
     if (mode === 'append') flags |= fsConstants.O_APPEND;
-    let handle: FileHandle;
+    const position = typeof mode === 'object' ? mode.offset : 0;
+    const inlineFd = this.#io.isAllowed ? this.#openForWriteInline(resolved.real, flags, typeof mode === 'object' ? position : null) : null;
+    if (inlineFd !== null) return uploadTargetOf(new FileUploadStream(inlineFd, this.#io, position, mode === 'append', null), this.#io);
+    let fd: number;
     try {
-      handle = await open(resolved.real, flags, 0o666);
+      fd = await openFileDescriptor(resolved.real, flags);
     } catch (error) {
       throw toStorageError(error);
     }
-    let position = 0;
     try {
-      const stats = await handle.stat();
+      const stats = await new Promise<Stats>((resolve, reject) => fstat(fd, (error, result) => (error ? reject(error) : resolve(result))));
       if (stats.isDirectory()) throw storageError('is-a-directory');
       if (typeof mode === 'object') {
-        await handle.truncate(mode.offset);
-        position = mode.offset;
+        await new Promise<void>((resolve, reject) => ftruncate(fd, position, (error) => (error ? reject(error) : resolve())));
       }
     } catch (error) {
-      await handle.close().catch(() => undefined);
+      closeDescriptor(fd, () => undefined);
       throw toStorageError(error);
     }
-    return uploadTargetOf(new FileUploadStream(handle, this.#io, position, mode === 'append', null), this.#io);
+    return uploadTargetOf(new FileUploadStream(fd, this.#io, position, mode === 'append', null), this.#io);
+  }
+
+  /**
+   * The common case of openWrite (not atomic) without the thread pool: open, a regular file, cut at
+   * `truncateAt` for REST + STOR. Anything else (an error, a directory, …) returns null and the
+   * asynchronous path decides, so both give the same answers. Saves the open's and fstat's
+   * thread-pool round trips of every upload.
+   */
+  #openForWriteInline(real: string, flags: number, truncateAt: number | null): number | null {
+    const io = this.#io;
+    let fd: number;
+    try {
+      fd = io.run(() => openSync(real, flags, 0o666));
+    } catch {
+      return null;
+    }
+    try {
+      if (io.run(() => fstatSync(fd)).isFile()) {
+        if (truncateAt !== null) io.run(() => ftruncateSync(fd, truncateAt));
+        return fd;
+      }
+    } catch {
+      // fall through: the asynchronous path reports it
+    }
+    closeSync(fd);
+    return null;
   }
 
   /** Remove a file (or a symlink itself, never its target); is-a-directory for a directory. */
@@ -458,9 +508,9 @@ export class LocalStorage implements Storage {
     const resolved = await this.#resolveEntry(virtualPath);
     if (resolved.isRoot) throw storageError('permission-denied');
     try {
-      const stats = await lstat(resolved.entry);
+      const stats = await this.#io.call(() => lstatSync(resolved.entry), () => lstat(resolved.entry));
       if (stats.isDirectory()) throw storageError('is-a-directory');
-      await unlink(resolved.entry);
+      await this.#io.call(() => unlinkSync(resolved.entry), () => unlink(resolved.entry));
     } catch (error) {
       throw toStorageError(error);
     }
@@ -470,7 +520,7 @@ export class LocalStorage implements Storage {
   async makeDirectory(virtualPath: VirtualPath): Promise<void> {
     const resolved = await this.#resolve(virtualPath);
     try {
-      await mkdir(resolved.real, { mode: 0o777 });
+      await this.#io.call(() => mkdirSync(resolved.real, { mode: 0o777 }), () => mkdir(resolved.real, { mode: 0o777 }));
     } catch (error) {
       throw toStorageError(error);
     }
@@ -481,7 +531,7 @@ export class LocalStorage implements Storage {
     const resolved = await this.#resolveEntry(virtualPath);
     if (resolved.isRoot) throw storageError('permission-denied');
     try {
-      await rmdir(resolved.entry);
+      await this.#io.call(() => rmdirSync(resolved.entry), () => rmdir(resolved.entry));
     } catch (error) {
       throw toStorageError(error, true);
     }
@@ -493,7 +543,7 @@ export class LocalStorage implements Storage {
     const target = await this.#resolveEntry(to);
     if (source.isRoot || target.isRoot) throw storageError('permission-denied');
     try {
-      await rename(source.entry, target.entry);
+      await this.#io.call(() => renameSync(source.entry, target.entry), () => rename(source.entry, target.entry));
     } catch (error) {
       throw toStorageError(error);
     }
@@ -503,8 +553,8 @@ export class LocalStorage implements Storage {
   async setModificationTime(virtualPath: VirtualPath, modifiedAt: Date): Promise<void> {
     const resolved = await this.#resolve(virtualPath);
     try {
-      const stats = await stat(resolved.real);
-      await utimes(resolved.real, stats.atime, modifiedAt);
+      const stats = await this.#io.call(() => statSync(resolved.real), () => stat(resolved.real));
+      await this.#io.call(() => utimesSync(resolved.real, stats.atime, modifiedAt), () => utimes(resolved.real, stats.atime, modifiedAt));
     } catch (error) {
       throw toStorageError(error);
     }
@@ -514,7 +564,7 @@ export class LocalStorage implements Storage {
   async changeMode(virtualPath: VirtualPath, mode: number): Promise<void> {
     const resolved = await this.#resolve(virtualPath);
     try {
-      await chmod(resolved.real, mode & 0o7777);
+      await this.#io.call(() => chmodSync(resolved.real, mode & 0o7777), () => chmod(resolved.real, mode & 0o7777));
     } catch (error) {
       throw toStorageError(error);
     }
@@ -559,6 +609,11 @@ function uniqueIdOf(device: number | bigint, inode: number | bigint): string {
 
 function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
   return typeOfMode(Number(stats.mode));
+}
+
+/** open(2) through the thread pool (the callback API: cheaper per call than FileHandle's promise). */
+function openFileDescriptor(real: string, flags: number): Promise<number> {
+  return new Promise((resolve, reject) => openDescriptor(real, flags, 0o666, (error, fd) => (error ? reject(error) : resolve(fd))));
 }
 
 /**
@@ -626,7 +681,7 @@ const inlineWriteBytes = 32 * 1024;
  * fs.WriteStream would emit 'finish' before its close.
  */
 class FileUploadStream extends Writable {
-  readonly #handle: FileHandle;
+  readonly #fd: number;
   readonly #io: InlineFileIo;
   readonly #isAppend: boolean;
   readonly #commit: AtomicCommit | null;
@@ -643,10 +698,10 @@ class FileUploadStream extends Writable {
   #held: Buffer[] = [];
   #heldBytes = 0;
 
-  constructor(handle: FileHandle, io: InlineFileIo, position: number, isAppend: boolean, commit: AtomicCommit | null) {
+  constructor(fd: number, io: InlineFileIo, position: number, isAppend: boolean, commit: AtomicCommit | null) {
     // Chunks queue here while a write is in flight; beyond this the socket is paused (backpressure).
     super({ highWaterMark: uploadWriteBytes });
-    this.#handle = handle;
+    this.#fd = fd;
     this.#io = io;
     this.#position = position;
     this.#isAppend = isAppend;
@@ -671,22 +726,16 @@ class FileUploadStream extends Writable {
   #writev(buffers: Buffer[]): Promise<number> {
     // With O_APPEND the kernel ignores the position; null writes at the current offset.
     const position = this.#isAppend ? null : this.#position;
-    if (this.#io.isAllowed) {
-      try {
-        return Promise.resolve(this.#io.run(() => writevSync(this.#handle.fd, buffers, position ?? undefined)));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return new Promise((resolve, reject) => {
-      writev(this.#handle.fd, buffers, position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)));
-    });
+    return this.#io.call(
+      () => writevSync(this.#fd, buffers, position ?? undefined),
+      () => new Promise((resolve, reject) => writev(this.#fd, buffers, position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)))),
+    );
   }
 
   /** UploadTarget.writeNow: write `data` inline, or answer false (policy, or stream data queued ahead). */
   writeNow(data: Uint8Array): boolean {
     if (!this.#io.isAllowed || this.#held.length > 0 || this.writableLength > 0 || this.destroyed || this.writableEnded) return false;
-    const fd = this.#handle.fd;
+    const fd = this.#fd;
     try {
       let written = 0;
       while (written < data.length) {
@@ -712,7 +761,7 @@ class FileUploadStream extends Writable {
     if (receiver === null || this.#isAppend || !isUnused || splicedUploads >= maxSplicedUploads) return null;
     let receiving: SocketToFileReceiving;
     try {
-      receiving = receiver.receiveToFile(socketFd, this.#handle.fd, this.#position, options.stallTimeoutMs);
+      receiving = receiver.receiveToFile(socketFd, this.#fd, this.#position, options.stallTimeoutMs);
     } catch {
       return null; // e.g. the descriptor is not a socket: the caller takes another path
     }
@@ -779,11 +828,19 @@ class FileUploadStream extends Writable {
     this.#accept(chunks.map((entry) => entry.chunk), callback);
   }
 
+  /** Close the descriptor: inline while the policy allows, else through the thread pool. */
+  #close(): Promise<void> {
+    return this.#io.call(
+      () => closeSync(this.#fd),
+      () => new Promise((resolve, reject) => closeDescriptor(this.#fd, (error) => (error ? reject(error) : resolve()))),
+    );
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.#run(async () => {
       await this.#writeAll(this.#takeHeld());
       this.#isClosed = true;
-      await this.#handle.close();
+      await this.#close();
       const commit = this.#commit;
       if (commit === null) return;
       if (commit.isExclusive) {
@@ -806,7 +863,7 @@ class FileUploadStream extends Writable {
         // Held chunks were acknowledged to the writer: the partial file keeps them.
         if (this.#commit === null) await this.#writeAll(this.#takeHeld()).catch(() => undefined);
         this.#isClosed = true;
-        await this.#handle.close().catch(() => undefined);
+        await this.#close().catch(() => undefined);
       }
       if (this.#commit !== null && !this.#isCommitted) await unlink(this.#commit.temporary).catch(() => undefined);
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
@@ -120,6 +120,49 @@ for (const [mode, expectsThreadPool] of [
     assert.equal(sha256(await readFile(join(directory, 'up'))), sha256(payload));
   });
 }
+
+for (const [mode, expectsThreadPool] of [
+  ['auto', false],
+  ['thread-pool', true],
+] as const) {
+  test(`with fileIo '${mode}' a whole small upload (open, write, close) and the metadata commands ${expectsThreadPool ? 'go through the thread pool' : 'make no thread-pool round trip'}`, async (t) => {
+    const payload = randomBytes(40_000);
+    const { directory, storage } = await storageWithFile(t, mode, Buffer.alloc(0));
+    const at = (name: string) => normalizeVirtualPath(`/${name}`);
+    const { requests } = await countThreadPoolRequests(async () => {
+      const target = await storage.openWrite(at('new'), { mode: 'truncate' });
+      await new Promise<void>((resolve, reject) => target.stream.end(payload, (error?: Error | null) => (error ? reject(error) : resolve())));
+      await storage.setModificationTime(at('new'), new Date('2020-01-02T03:04:05Z'));
+      await storage.changeMode(at('new'), 0o600);
+      await storage.makeDirectory(at('d'));
+      await storage.rename(at('new'), at('d/moved'));
+      const resumed = await storage.openWrite(at('d/moved'), { mode: { offset: 1000 } });
+      await new Promise<void>((resolve, reject) => resumed.stream.end(payload.subarray(1000, 2000), (error?: Error | null) => (error ? reject(error) : resolve())));
+    });
+    assert.equal(requests > 0, expectsThreadPool, `${requests} thread-pool requests`);
+    const moved = join(directory, 'd', 'moved');
+    assert.equal(sha256(await readFile(moved)), sha256(payload.subarray(0, 2000)), 'REST 1000 + STOR cut the file at 2000');
+    const stats = await stat(moved);
+    assert.equal(stats.mode & 0o777, 0o600);
+    const removal = await countThreadPoolRequests(async () => {
+      await storage.deleteFile(at('d/moved'));
+      await storage.removeDirectory(at('d'));
+    });
+    assert.equal(removal.requests > 0, expectsThreadPool, `${removal.requests} thread-pool requests to remove`);
+    await assert.rejects(stat(join(directory, 'd')), { code: 'ENOENT' });
+  });
+}
+
+test('a new name under a link that leaves the root is refused inline as it is asynchronously', async (t) => {
+  const { directory, storage } = await storageWithFile(t, 'auto', Buffer.alloc(0));
+  const outside = await makeTempDir(t);
+  await symlink(outside, join(directory, 'out'));
+  await assert.rejects(storage.openWrite(normalizeVirtualPath('/out/new'), { mode: 'truncate' }), { kind: 'permission-denied' });
+  await symlink(join(outside, 'missing'), join(directory, 'dangling'));
+  await assert.rejects(storage.openWrite(normalizeVirtualPath('/dangling'), { mode: 'truncate' }), { kind: 'permission-denied' });
+  await assert.rejects(stat(join(outside, 'new')), { code: 'ENOENT' });
+  await assert.rejects(stat(join(outside, 'missing')), { code: 'ENOENT' });
+});
 
 test('one slow inline call moves every storage to the thread pool until the watchdog resets', async (t) => {
   const payload = randomBytes(700_000);
