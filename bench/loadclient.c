@@ -9,6 +9,8 @@
 //   stor   --path P --src LOCALFILE [--data pasv|epsv|port] [--tls]
 //   logins --sessions C --secs S          C concurrent sessions doing connect+USER+PASS+QUIT in a loop
 //   files  --sessions C --secs S --path P --size N --sha HEX   each session: login once, then PASV+RETR loop
+//   uploads --sessions C --secs S --path PREFIX --src LOCALFILE  each session: login once, then PASV+STOR
+//          of LOCALFILE to PREFIX-<session>-<n>.bin, n = 0, 1, … (the caller checks the stored files)
 //   list   --cmd LIST|MLSD --dir D --iters K [--warmup W] [--expect N]   (median of K after W untimed)
 //   idle   --sessions C                   open C logged-in sessions, print {"ready":C}, hold until stdin EOF
 // Common: --host 127.0.0.1 --port 21 --user U --pass P
@@ -651,6 +653,66 @@ static void *files_worker(void *arg) {
   free(f);
   return NULL;
 }
+static int run_workers(void *(*fn)(void *), const char *unit, int barrier);
+static const char *g_upload_map;
+static off_t g_upload_size;
+static atomic_int g_upload_session;
+static void *uploads_worker(void *arg) {
+  (void)arg;
+  int session = atomic_fetch_add(&g_upload_session, 1);
+  ftp_t *f = calloc(1, sizeof *f);
+  char err[512], cmd[1024];
+  int logged = 0;
+  for (long n = 0; now() < g_deadline;) {
+    if (!logged) {
+      if (ftp_login(f, err, sizeof err) < 0 || ftp_cmd(f, "TYPE I") != 200) {
+        atomic_fetch_add(&g_fail, 1);
+        note_err(err);
+        usleep(10000);
+        continue;
+      }
+      if (!atomic_load(&g_go)) {
+        atomic_fetch_add(&g_ready, 1);
+        while (!atomic_load(&g_go)) usleep(1000);
+      }
+      logged = 1;
+    }
+    snprintf(cmd, sizeof cmd, "STOR %s-%d-%ld.bin", g_path, session, n++);
+    conn_t d;
+    if (ftp_data_open(f, "pasv", cmd, &d, err, sizeof err) < 0) {
+      atomic_fetch_add(&g_fail, 1);
+      note_err(err);
+      c_close(&f->c);
+      logged = 0;
+      continue;
+    }
+    int wrote = c_write_all(&d, g_upload_map, g_upload_size);
+    c_close(&d);
+    int code = ftp_reply(f);
+    if (wrote < 0 || (code != 226 && code != 250)) {
+      atomic_fetch_add(&g_fail, 1);
+      note_err(wrote < 0 ? "data write failed" : "STOR end reply not 226");
+      c_close(&f->c);
+      logged = 0;
+      continue;
+    }
+    atomic_fetch_add(&g_ok, 1);
+  }
+  if (logged) ftp_quit(f);
+  free(f);
+  return NULL;
+}
+static int mode_uploads(void) {
+  int sfd = open(g_src, O_RDONLY);
+  if (sfd < 0) die("open %s", g_src);
+  struct stat st;
+  fstat(sfd, &st);
+  g_upload_size = st.st_size;
+  g_upload_map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, sfd, 0);
+  if (g_upload_map == MAP_FAILED) die("mmap");
+  return run_workers(uploads_worker, "per_sec", 1);
+}
+
 // Measure ops completed inside a fixed window; stragglers stuck in I/O are not waited for.
 static int run_workers(void *(*fn)(void *), const char *unit, int barrier) {
   pthread_t *th = calloc(g_sessions, sizeof *th);
@@ -795,6 +857,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "stor")) return mode_stor();
   if (!strcmp(mode, "logins")) return run_workers(login_worker, "per_sec", 0);
   if (!strcmp(mode, "files")) return run_workers(files_worker, "per_sec", 1);
+  if (!strcmp(mode, "uploads")) return mode_uploads();
   if (!strcmp(mode, "list")) return mode_list();
   if (!strcmp(mode, "idle")) return mode_idle();
   die("unknown mode %s", mode);

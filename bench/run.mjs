@@ -94,6 +94,7 @@ async function prepareData() {
     big: await ensureFile(`big-${CFG.bigSize / MiB}m.bin`, CFG.bigSize),
     tls: await ensureFile(`tls-${CFG.tlsSize / MiB}m.bin`, CFG.tlsSize),
     small: await ensureFile('small-1m.bin', MiB),
+    upload64k: await ensureFile('small-64k.bin', 64 * 1024),
   };
   // local-user servers (vsftpd, pure-ftpd, proftpd) write uploads as the bench user
   spawnSync('chown', ['-R', `${USER}:`, DATA]);
@@ -132,6 +133,38 @@ async function storVerify(name, port, src, tls) {
   return { value: j.MBps };
 }
 
+/**
+ * Many sessions uploading small files, each to a new name (a camera or scanner drop box). Every
+ * stored file is checked against the source afterwards: all of them byte for byte, except each
+ * session's last, which the end of the timed window may have cut (it must then be a prefix).
+ */
+async function uploadsVerify(s, src) {
+  const dir = path.join(DATA, 'upload', `many-${s.name}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir);
+  spawnSync('chown', [`${USER}:`, dir]);
+  const j = await lc(['uploads', ...common(s.port), '--sessions', String(CFG.sessions), '--secs', String(CFG.secs), '--path', `upload/many-${s.name}/u`, '--src', src.file]);
+  if (!j.ok) return { error: j.error || `${j.failed} failed of ${j.count + j.failed}` };
+  const source = fs.readFileSync(src.file);
+  const lastOf = new Map();
+  const names = fs.readdirSync(dir);
+  for (const name of names) {
+    const [, session, n] = /^u-(\d+)-(\d+)\.bin$/.exec(name) ?? [];
+    if (session === undefined) return { error: `unexpected file ${name}` };
+    lastOf.set(session, Math.max(lastOf.get(session) ?? -1, Number(n)));
+  }
+  let complete = 0;
+  for (const name of names) {
+    const [, session, n] = /^u-(\d+)-(\d+)\.bin$/.exec(name);
+    const stored = fs.readFileSync(path.join(dir, name));
+    if (stored.equals(source)) complete++;
+    else if (Number(n) !== lastOf.get(session) || !source.subarray(0, stored.length).equals(stored)) return { error: `stored ${name} differs from the source` };
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (complete < j.count) return { error: `${j.count} uploads counted, ${complete} complete files stored` };
+  return { value: j.per_sec, note: j.failed ? `${j.failed} failed` : undefined };
+}
+
 const WORKLOADS = [
   { id: 'retr_pasv', label: 'RETR big, passive (MB/s)', better: 'higher', target: '≥ 1.0',
     run: (s, f) => lc(['retr', ...common(s.port), '--path', f.big.name, '--size', String(f.big.size), '--sha', f.big.sha, '--data', 'pasv']).then(MBps) },
@@ -145,6 +178,8 @@ const WORKLOADS = [
   { id: 'files', label: `1 MiB RETR/s (${CFG.sessions} sessions, fresh PASV each)`, better: 'higher', target: '≥ 1.0',
     run: (s, f) => lc(['files', ...common(s.port), '--sessions', String(CFG.sessions), '--secs', String(CFG.secs), '--path', f.small.name, '--size', String(MiB), '--sha', f.small.sha])
       .then((j) => (j.ok ? { value: j.per_sec } : { error: j.error || `${j.failed} failed of ${j.count + j.failed}` })) },
+  { id: 'uploads', label: `64 KiB STOR/s (${CFG.sessions} sessions, fresh PASV each, a new file each)`, better: 'higher',
+    run: (s, f) => uploadsVerify(s, f.upload64k) },
   { id: 'list', label: 'LIST 10,000 files (ms)', better: 'lower', target: '≤ 0.8',
     run: (s) => lc(['list', ...common(s.port), '--cmd', 'LIST', '--dir', 'many', '--warmup', String(CFG.listWarmup), '--iters', String(CFG.listIters), '--expect', String(CFG.listFiles)])
       .then((j) => (j.ok ? { value: j.ms, extra: { list_first: j.first_ms } } : { error: j.error })) },
