@@ -105,6 +105,8 @@ export interface DownloadOptions extends TransferOptions {
   readonly knownSize?: number;
   /** Local file destinations only: give the file this modification time once written (mirror: the remote file's). */
   readonly modifiedAt?: Date;
+  /** SECURITY: local file destinations only: fail (ELOOP) rather than write through a symbolic link there (mirror). */
+  readonly refusesSymlink?: boolean;
 }
 
 /** Upload options. */
@@ -346,7 +348,7 @@ export class FtpClient {
             return { transferredBytes: 0, startOffset, reply: null };
           }
         }
-        file = await LocalFile.forDownload(destination, startOffset, this.options.fileIo);
+        file = await LocalFile.forDownload(destination, startOffset, this.options.fileIo, options.refusesSymlink);
       }
       // A binary download into a file takes the receiver's recycled buffers; anything else a stream.
       const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset, file.write) : null;

@@ -5,12 +5,12 @@
  *
  * Why: each thread-pool call costs a futex wake-up and two context switches, and a small file takes
  * four of them (open, write, close, set time). Mirroring 1,000 files of 1-68 KB from a local Ferry
- * server (bench VM, 2 vCPUs, rotated rounds) took 2.26-2.54 s on tmpfs and 2.69-3.08 s on ext4
- * through the thread pool, against 1.92-2.26 s and 2.11-2.76 s with these calls inline.
+ * server (bench VM, 2 vCPUs, rotated rounds) took 2.10-2.15 s into tmpfs and 2.06-2.89 s into ext4
+ * through the thread pool, against 1.72-1.93 s and 1.72-2.23 s with these calls inline.
  * Writes of a download's full 1 MiB buffers stay in the thread pool, so that a large file is written
  * while the next buffer arrives; only a tail of at most `inlineWriteBytes` is written inline.
  */
-import { close, closeSync, fstat, fstatSync, futimes, futimesSync, lstat, lstatSync, open, openSync, type Stats } from 'node:fs';
+import { close, closeSync, constants as fsConstants, fstat, fstatSync, futimes, futimesSync, lstat, lstatSync, open, openSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
@@ -36,15 +36,18 @@ export class LocalFile {
    * exist), else created ('wx', so that a refused RETR knows it may remove it) or truncated. One
    * open in the common case of a new file, instead of a stat and an open (mirror of many files).
    */
-  static async forDownload(path: string, startOffset: number, mode: FileIoMode): Promise<LocalFile> {
+  static async forDownload(path: string, startOffset: number, mode: FileIoMode, refusesSymlink = false): Promise<LocalFile> {
     const io = InlineFileIo.forDirectory(mode, dirname(resolve(path)));
-    if (startOffset > 0) return new LocalFile(await openFile(io, path, 'r+'), false, io);
+    // SECURITY: with refusesSymlink a link at `path` fails the open (ELOOP) instead of being
+    // written through; 'wx' (O_EXCL) refuses one anyway.
+    const noFollow = refusesSymlink ? fsConstants.O_NOFOLLOW : 0;
+    if (startOffset > 0) return new LocalFile(await openFile(io, path, fsConstants.O_RDWR | noFollow), false, io);
     try {
       return new LocalFile(await openFile(io, path, 'wx'), true, io);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    return new LocalFile(await openFile(io, path, 'w'), false, io);
+    return new LocalFile(await openFile(io, path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | noFollow), false, io);
   }
 
   /** An upload's source, opened for reading. */
@@ -110,9 +113,9 @@ export function lstatLocal(path: string, mode: FileIoMode): Promise<Stats> {
   );
 }
 
-function openFile(io: InlineFileIo, path: string, flags: string): Promise<number> {
+function openFile(io: InlineFileIo, path: string, flags: string | number): Promise<number> {
   return io.call(
-    () => openSync(path, flags),
-    () => new Promise((done, fail) => open(path, flags, (error, fd) => (error ? fail(error) : done(fd)))),
+    () => openSync(path, flags, 0o666),
+    () => new Promise((done, fail) => open(path, flags, 0o666, (error, fd) => (error ? fail(error) : done(fd)))),
   );
 }

@@ -112,14 +112,21 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
     };
     await walk(remoteDirectory, localRoot, '');
     return async (client, task, attempt) => {
-      const result = await client.download(task.remotePath, task.localPath, {
-        resume: attempt > 0,
-        // The listing's size spares a SIZE per file; a retry asks afresh (the file may have changed).
-        ...(attempt === 0 ? { knownSize: task.size } : {}),
-        ...(task.modifiedAt ? { modifiedAt: task.modifiedAt } : {}),
-        signal: options.signal,
-        onProgress: (progress) => plan.progress(task.path, progress),
-      });
+      const result = await client
+        .download(task.remotePath, task.localPath, {
+          resume: attempt > 0,
+          // The listing's size spares a SIZE per file; a retry asks afresh (the file may have changed).
+          ...(attempt === 0 ? { knownSize: task.size } : {}),
+          ...(task.modifiedAt ? { modifiedAt: task.modifiedAt } : {}),
+          // The walk's lstat saw no link here, but one may have been put there since.
+          refusesSymlink: true,
+          signal: options.signal,
+          onProgress: (progress) => plan.progress(task.path, progress),
+        })
+        .catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+          throw new FtpUnsafeNameError(task.path, 'the local path is a symbolic link; refusing to write through it');
+        });
       return result.transferredBytes;
     };
   });

@@ -202,6 +202,11 @@ export function resetInlineFileIoWatchdog(): void {
   watchdog.reset();
 }
 
+/** For tests: the statfs verdict for a directory of files (InlineFileIo.forDirectory) once known. */
+export async function isDirectoryOnLocalFileSystem(directory: string): Promise<boolean> {
+  return isLocalFileSystem(directory, false);
+}
+
 /** For tests: the statfs verdict for a root once known, after waiting for it. */
 export async function isRootOnLocalFileSystem(realRoot: string): Promise<boolean> {
   return isLocalFileSystem(realRoot);

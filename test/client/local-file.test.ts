@@ -6,7 +6,7 @@
  * thread-pool request counted here is the client's.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FtpClient } from '../../src/client/ftp-client.js';
@@ -99,6 +99,23 @@ describe('local files of downloads and uploads', { skip }, () => {
       // Left in the thread pool either way: the root's mkdir, the readdir, the first lstat of the directory.
       if (fileIo === 'auto') assert.ok(requests <= 5, `${requests} requests`);
       else assert.ok(requests >= 30, `an lstat per file (${requests} requests)`);
+    });
+  }
+
+  for (const fileIo of ['auto', 'thread-pool'] as const) {
+    test(`with fileIo '${fileIo}' a download that refuses symbolic links fails on one with ELOOP and leaves its target alone`, async (t) => {
+      const client = await connected(t, fileIo);
+      const directory = await makeTempDir(t);
+      const target = join(directory, 'target.txt');
+      await writeFile(target, 'keep');
+      const link = join(directory, 'link.bin');
+      await symlink(target, link);
+      const remote = `${server.writableDir}/small.bin`;
+      await client.download(remote, join(directory, 'warm.bin')); // asks the directory's file system
+      await assert.rejects(client.download(remote, link, { refusesSymlink: true }), { code: 'ELOOP' });
+      await assert.rejects(client.download(remote, link, { refusesSymlink: true, startAt: 10 }), { code: 'ELOOP' });
+      assert.equal(await readFile(target, 'utf8'), 'keep');
+      assert.equal(await client.pwd(), '/', 'the session goes on');
     });
   }
 
