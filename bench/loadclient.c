@@ -590,6 +590,28 @@ static void *login_worker(void *arg) {
   free(f);
   return NULL;
 }
+/* A files/uploads session: log in (and TYPE I) once; the first time, wait at the barrier until
+   every session is ready. Returns 1 when logged in; on failure counts it and returns 0. */
+static int worker_login(ftp_t *f, char *err, size_t errlen) {
+  if (ftp_login(f, err, errlen) < 0 || ftp_cmd(f, "TYPE I") != 200) {
+    atomic_fetch_add(&g_fail, 1);
+    note_err(err);
+    usleep(10000);
+    return 0;
+  }
+  if (!atomic_load(&g_go)) {
+    atomic_fetch_add(&g_ready, 1);
+    while (!atomic_load(&g_go)) usleep(1000);
+  }
+  return 1;
+}
+/* A failed transfer: count it, drop the control connection (the session logs in again). Returns 0 (not logged in). */
+static int worker_failed(ftp_t *f, const char *why) {
+  atomic_fetch_add(&g_fail, 1);
+  note_err(why);
+  c_close(&f->c);
+  return 0;
+}
 static void *files_worker(void *arg) {
   (void)arg;
   ftp_t *f = calloc(1, sizeof *f);
@@ -598,25 +620,10 @@ static void *files_worker(void *arg) {
   snprintf(cmd, sizeof cmd, "RETR %s", g_path);
   int logged = 0;
   while (now() < g_deadline) {
-    if (!logged) {
-      if (ftp_login(f, err, sizeof err) < 0 || ftp_cmd(f, "TYPE I") != 200) {
-        atomic_fetch_add(&g_fail, 1);
-        note_err(err);
-        usleep(10000);
-        continue;
-      }
-      if (!logged && !atomic_load(&g_go)) {
-        atomic_fetch_add(&g_ready, 1);
-        while (!atomic_load(&g_go)) usleep(1000);
-      }
-      logged = 1;
-    }
+    if (!logged && !(logged = worker_login(f, err, sizeof err))) continue;
     conn_t d;
     if (ftp_data_open(f, "pasv", cmd, &d, err, sizeof err) < 0) {
-      atomic_fetch_add(&g_fail, 1);
-      note_err(err);
-      c_close(&f->c);
-      logged = 0;
+      logged = worker_failed(f, err);
       continue;
     }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -635,10 +642,7 @@ static void *files_worker(void *arg) {
     hex(dg, h);
     int code = ftp_reply(f);
     if (code != 226 && code != 250) {
-      atomic_fetch_add(&g_fail, 1);
-      note_err("RETR end reply not 226");
-      c_close(&f->c);
-      logged = 0;
+      logged = worker_failed(f, "RETR end reply not 226");
       continue;
     }
     if (total != g_size || (g_sha && strcmp(h, g_sha))) {
@@ -664,36 +668,18 @@ static void *uploads_worker(void *arg) {
   char err[512], cmd[1024];
   int logged = 0;
   for (long n = 0; now() < g_deadline;) {
-    if (!logged) {
-      if (ftp_login(f, err, sizeof err) < 0 || ftp_cmd(f, "TYPE I") != 200) {
-        atomic_fetch_add(&g_fail, 1);
-        note_err(err);
-        usleep(10000);
-        continue;
-      }
-      if (!atomic_load(&g_go)) {
-        atomic_fetch_add(&g_ready, 1);
-        while (!atomic_load(&g_go)) usleep(1000);
-      }
-      logged = 1;
-    }
+    if (!logged && !(logged = worker_login(f, err, sizeof err))) continue;
     snprintf(cmd, sizeof cmd, "STOR %s-%d-%ld.bin", g_path, session, n++);
     conn_t d;
     if (ftp_data_open(f, "pasv", cmd, &d, err, sizeof err) < 0) {
-      atomic_fetch_add(&g_fail, 1);
-      note_err(err);
-      c_close(&f->c);
-      logged = 0;
+      logged = worker_failed(f, err);
       continue;
     }
     int wrote = c_write_all(&d, g_upload_map, g_upload_size);
     c_close(&d);
     int code = ftp_reply(f);
     if (wrote < 0 || (code != 226 && code != 250)) {
-      atomic_fetch_add(&g_fail, 1);
-      note_err(wrote < 0 ? "data write failed" : "STOR end reply not 226");
-      c_close(&f->c);
-      logged = 0;
+      logged = worker_failed(f, wrote < 0 ? "data write failed" : "STOR end reply not 226");
       continue;
     }
     atomic_fetch_add(&g_ok, 1);
