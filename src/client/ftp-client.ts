@@ -350,9 +350,10 @@ export class FtpClient {
         }
         file = await LocalFile.forDownload(destination, startOffset, this.options.fileIo, options.refusesSymlink);
       }
-      // A binary download into a file takes the receiver's recycled buffers; anything else a stream.
-      const receiver = file && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset, file.write) : null;
-      const stream = file && !receiver ? fileStream(file.fd, startOffset) : null;
+      // A binary download into a regular file takes the receiver's recycled buffers (positional
+      // writes); anything else (ASCII, a FIFO or device, written in order) a stream.
+      const receiver = file?.isRegularFile && type === 'binary' ? new FileDownloadReceiver(file.fd, startOffset, file.write) : null;
+      const stream = file && !receiver ? fileStream(file.fd, file.isRegularFile ? startOffset : undefined) : null;
       const local = typeof destination !== 'string' ? destination : (receiver ?? stream!);
       const transforms = type === 'ascii' ? [createNetworkToLocalAscii()] : [];
       const moved = { bytes: 0 };
@@ -614,9 +615,9 @@ export class FtpClient {
   }
 }
 
-/** A write stream into an open file from `start`, leaving the file open (the download closes it). */
-function fileStream(fd: number, start: number): Writable {
-  return createWriteStream('', { fd, start, autoClose: false, highWaterMark: localFileChunkBytes });
+/** A write stream into an open file from `start` (or in order), leaving the file open (the download closes it). */
+function fileStream(fd: number, start: number | undefined): Writable {
+  return createWriteStream('', { fd, ...(start === undefined ? {} : { start }), autoClose: false, highWaterMark: localFileChunkBytes });
 }
 
 function ignoreReplyError(error: unknown): null {

@@ -25,25 +25,32 @@ export class LocalFile {
   #isClosed = false;
 
   private constructor(
-    readonly fd: number,
+    opened: OpenedFile,
     /** True when the open created the file (a download may remove it again if the RETR is refused). */
     readonly isCreated: boolean,
     private readonly io: InlineFileIo,
-  ) {}
+  ) {
+    this.fd = opened.fd;
+    this.isRegularFile = opened.isRegularFile;
+  }
+
+  readonly fd: number;
+  /** False for a FIFO or a device: written in order, never at a position. */
+  readonly isRegularFile: boolean;
 
   /**
    * A download's target: written in place from `startOffset` when there is one (the file must
-   * exist), else created ('wx', so that a refused RETR knows it may remove it) or truncated. One
+   * exist), else created (O_EXCL, so that a refused RETR knows it may remove it) or truncated. One
    * open in the common case of a new file, instead of a stat and an open (mirror of many files).
    */
   static async forDownload(path: string, startOffset: number, mode: FileIoMode, refusesSymlink = false): Promise<LocalFile> {
     const io = InlineFileIo.forDirectory(mode, dirname(resolve(path)));
     // SECURITY: with refusesSymlink a link at `path` fails the open (ELOOP) instead of being
-    // written through; 'wx' (O_EXCL) refuses one anyway.
+    // written through; the creating open (O_EXCL) refuses one anyway.
     const noFollow = refusesSymlink ? fsConstants.O_NOFOLLOW : 0;
     if (startOffset > 0) return new LocalFile(await openFile(io, path, fsConstants.O_RDWR | noFollow), false, io);
     try {
-      return new LocalFile(await openFile(io, path, 'wx'), true, io);
+      return new LocalFile(await openFile(io, path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL), true, io);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -53,7 +60,7 @@ export class LocalFile {
   /** An upload's source, opened for reading. */
   static async forUpload(path: string, mode: FileIoMode): Promise<LocalFile> {
     const io = InlineFileIo.forDirectory(mode, dirname(resolve(path)));
-    return new LocalFile(await openFile(io, path, 'r'), false, io);
+    return new LocalFile(await openFile(io, path, fsConstants.O_RDONLY), false, io);
   }
 
   /** When an upload's reads may run inline (file-io/send-file-range.ts), as the server's downloads do. */
@@ -93,8 +100,13 @@ export class LocalFile {
   async close(stream: Readable | Writable | null = null): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    // A destroyed fs stream may still have a write in flight; it emits 'close' once that returned.
-    if (stream && !stream.closed) await new Promise((done) => stream.once('close', done));
+    if (stream?.destroyed) {
+      // A destroyed fs stream closes the descriptor itself, even with autoClose: false (Node 20),
+      // once a write or read in flight returned; closing it here too could close a reused number.
+      if (!stream.closed) await new Promise((done) => stream.once('close', done));
+      return;
+    }
+    // A stream that finished (autoClose: false, so never destroyed) has no call in flight.
     return this.io.call(
       () => closeSync(this.fd),
       () => new Promise((done, fail) => close(this.fd, (error) => (error ? fail(error) : done()))),
@@ -113,9 +125,45 @@ export function lstatLocal(path: string, mode: FileIoMode): Promise<Stats> {
   );
 }
 
-function openFile(io: InlineFileIo, path: string, flags: string | number): Promise<number> {
-  return io.call(
-    () => openSync(path, flags, 0o666),
-    () => new Promise((done, fail) => open(path, flags, 0o666, (error, fd) => (error ? fail(error) : done(fd)))),
-  );
+interface OpenedFile {
+  readonly fd: number;
+  readonly isRegularFile: boolean;
+}
+
+async function openFile(io: InlineFileIo, path: string, flags: number): Promise<OpenedFile> {
+  if (io.isAllowed) {
+    const fd = openRegularFileInline(io, path, flags);
+    if (fd !== null) return { fd, isRegularFile: true };
+  }
+  const fd = await new Promise<number>((done, fail) => open(path, flags, 0o666, (error, opened) => (error ? fail(error) : done(opened))));
+  try {
+    const stats = await new Promise<Stats>((done, fail) => fstat(fd, (error, result) => (error ? fail(error) : done(result))));
+    return { fd, isRegularFile: stats.isFile() };
+  } catch (error) {
+    close(fd, () => undefined);
+    throw error;
+  }
+}
+
+/**
+ * open(2) inline, for a regular file only. O_NONBLOCK keeps a FIFO's open from waiting for its
+ * other end (which would stop the event loop) and changes nothing for a regular file; anything
+ * else (a FIFO, a device, ENXIO from a FIFO nobody reads) returns null and goes to the thread
+ * pool, opened as asked. Other errors are the answer.
+ */
+function openRegularFileInline(io: InlineFileIo, path: string, flags: number): number | null {
+  let fd: number;
+  try {
+    fd = io.run(() => openSync(path, flags | fsConstants.O_NONBLOCK, 0o666));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO') return null;
+    throw error;
+  }
+  try {
+    if (io.run(() => fstatSync(fd)).isFile()) return fd;
+  } catch {
+    // the thread pool's open decides
+  }
+  closeSync(fd);
+  return null;
 }

@@ -36,8 +36,11 @@ export const atomicUploadPrefix = '.ferry-upload-';
 
 const maxSymbolicLinkHops = 40; // Linux's MAXSYMLINKS
 // SECURITY: O_NOFOLLOW on every open of a resolved path, so a symlink swapped in after the
-// containment check makes the open fail instead of following it out of the root.
-const noFollow = fsConstants.O_NOFOLLOW ?? 0;
+// containment check makes the open fail instead of following it out of the root. And O_NONBLOCK
+// (as vsftpd's opens): opening a FIFO blocks until its other end is opened, which inline froze every
+// session and in the thread pool held a thread; with it the open returns at once (or ENXIO) and
+// the fstat that follows refuses anything but a regular file. It changes nothing for regular files.
+const noFollow = (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
 
 const storageError = createStorageError;
 
@@ -62,6 +65,7 @@ function toStorageError(error: unknown, whileRemovingDirectory = false): Storage
     case 'EACCES':
     case 'EPERM':
     case 'ELOOP': // O_NOFOLLOW met a symlink: it appeared after the containment check
+    case 'ENXIO': // O_NONBLOCK met a FIFO that nobody reads
       return storageError('permission-denied', error);
     case 'ENOSPC':
       return storageError('no-space', error);
@@ -467,6 +471,7 @@ export class LocalStorage implements Storage {
     try {
       const stats = await new Promise<Stats>((resolve, reject) => fstat(fd, (error, result) => (error ? reject(error) : resolve(result))));
       if (stats.isDirectory()) throw storageError('is-a-directory');
+      if (!stats.isFile()) throw storageError('permission-denied'); // a FIFO or device: never written to
       if (typeof mode === 'object') {
         await new Promise<void>((resolve, reject) => ftruncate(fd, position, (error) => (error ? reject(error) : resolve())));
       }

@@ -8,12 +8,15 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FtpClient } from '../../src/client/ftp-client.js';
 import { mirrorDownload } from '../../src/client/mirror.js';
 import { recordInlineCallForTest, resetInlineFileIoWatchdog, slowInlineCallMs, type FileIoMode } from '../../src/file-io/inline-file-io.js';
 import { countThreadPoolRequests } from '../helpers/async-resource-count.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { startHangWatchdog } from '../helpers/hang-watchdog.js';
 import type { FtpTestServer } from './support/ftp-test-server.js';
 import { bufferDigest, fileDigest, randomContent } from './support/file-checks.js';
 import { isPyftpdlibAvailable, startPyftpdlib } from './support/pyftpdlib.js';
@@ -118,6 +121,45 @@ describe('local files of downloads and uploads', { skip }, () => {
       assert.equal(await client.pwd(), '/', 'the session goes on');
     });
   }
+
+  for (const fileIo of ['auto', 'thread-pool'] as const) {
+    // Regression: close() waited for a finished ASCII stream's 'close', which a stream made with
+    // autoClose: false never emits, so the transfer never settled.
+    test(`with fileIo '${fileIo}' an ASCII download to a local path and an ASCII upload from one settle, with lines converted`, async (t) => {
+      const stopWatchdog = startHangWatchdog(30);
+      t.after(stopWatchdog);
+      const client = await connected(t, fileIo);
+      const directory = await makeTempDir(t);
+      const source = join(directory, 'local.txt');
+      await writeFile(source, 'one\ntwo\n');
+      await client.upload(source, `${server.writableDir}/ascii-${fileIo}.txt`, { type: 'ascii' });
+      assert.equal(await readFile(join(server.writableLocalDir, `ascii-${fileIo}.txt`), 'utf8'), 'one\ntwo\n', 'pyftpdlib stores LF on Unix');
+      const target = join(directory, 'back.txt');
+      await client.download(`${server.writableDir}/ascii-${fileIo}.txt`, target, { type: 'ascii' });
+      assert.equal(await readFile(target, 'utf8'), 'one\ntwo\n');
+      await assert.rejects(client.download(`${server.writableDir}/missing.txt`, join(directory, 'missing.txt'), { type: 'ascii' }), { replyCode: 550 });
+      await assert.rejects(stat(join(directory, 'missing.txt')), { code: 'ENOENT' }, 'a refused RETR leaves no file');
+      assert.equal(await client.pwd(), '/');
+    });
+  }
+
+  // Regression: the inline open of a FIFO waited for its reader on the event loop, so a reader in
+  // the same process could never start.
+  test("with fileIo 'auto' a download into a FIFO opens it in the thread pool, and the event loop goes on", { skip: process.platform === 'win32' && 'no FIFOs' }, async (t) => {
+    const stopWatchdog = startHangWatchdog(30);
+    t.after(stopWatchdog);
+    const client = await connected(t, 'auto');
+    const directory = await makeTempDir(t);
+    await client.download(`${server.writableDir}/small.bin`, join(directory, 'warm.bin')); // asks the directory's file system
+    const fifo = join(directory, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const downloading = client.download(`${server.writableDir}/small.bin`, fifo);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // runs only if the open did not block the loop
+    const chunks: Buffer[] = [];
+    for await (const chunk of createReadStream(fifo)) chunks.push(chunk as Buffer);
+    await downloading;
+    assert.deepEqual(bufferDigest(Buffer.concat(chunks)), bufferDigest(content));
+  });
 
   test('a resumed download that finds the file complete still gives it the time asked for', async (t) => {
     const client = await connected(t, 'auto');

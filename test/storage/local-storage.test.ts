@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
@@ -13,6 +14,7 @@ import { LocalStorage } from '../../src/storage/local-storage.js';
 import { StorageError, type Storage } from '../../src/storage/storage.js';
 import type { VirtualPath } from '../../src/protocol/virtual-path.js';
 import { destroyAndWait, expectKind, readFile, runStorageContract, vp, writeFile } from './storage-contract.js';
+import { startHangWatchdog } from '../helpers/hang-watchdog.js';
 
 async function makeTemporaryDirectory(): Promise<string> {
   return realpath(await mkdtemp(path.join(tmpdir(), 'ferry-local-storage-')));
@@ -225,6 +227,54 @@ describe('LocalStorage uploads', () => {
     assert.equal(await readRealFile(path.join(root, 'resume-me.bin'), 'utf8'), 'half');
   });
 });
+
+// Regression: inline opens (fileIo 'auto') of a FIFO in the served tree blocked until its other
+// end opened, and so froze every session; in the thread pool they held a thread.
+for (const fileIo of ['auto', 'thread-pool'] as const) {
+  describe(`LocalStorage with a FIFO in the tree (fileIo '${fileIo}')`, { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
+    let root: string;
+    let storage: LocalStorage;
+    let stopWatchdog = () => undefined as void;
+    before(async () => {
+      stopWatchdog = startHangWatchdog(30); // the bug froze the event loop, where no test timeout fires
+      root = await realpath(await mkdtemp(path.join(tmpdir(), 'ferry-fifo-')));
+      execFileSync('mkfifo', [path.join(root, 'pipe')]);
+      storage = new LocalStorage(root, { fileIo });
+      assert.equal(await isRootOnLocalFileSystem(root), true);
+    });
+    after(async () => {
+      stopWatchdog();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it('refuses to download it at once, with nobody writing to it', async () => {
+      await expectKind(storage.openRead(vp('/pipe')), 'permission-denied');
+    });
+
+    it('refuses to upload into it at once, with nobody reading it', async () => {
+      await expectKind(storage.openWrite(vp('/pipe'), { mode: 'truncate' }), 'permission-denied');
+      await expectKind(storage.openWrite(vp('/pipe'), { mode: 'append' }), 'permission-denied');
+    });
+
+    it('refuses to upload into it while someone reads it, and writes nothing into it', async () => {
+      const reader = spawn('cat', [path.join(root, 'pipe')]);
+      let received = '';
+      reader.stdout.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      try {
+        // The reader may not have opened its end yet: ENXIO then, the same refusal either way.
+        await expectKind(storage.openWrite(vp('/pipe'), { mode: 'truncate' }), 'permission-denied');
+      } finally {
+        reader.kill();
+      }
+      assert.equal(received, '');
+    });
+
+    it('still serves regular files', async () => {
+      await writeRealFile(path.join(root, 'f.txt'), 'plain');
+      assert.equal((await readFile(storage, vp('/f.txt'))).toString(), 'plain');
+    });
+  });
+}
 
 describe('LocalStorage atomic uploads', () => {
   let root: string;
