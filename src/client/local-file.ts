@@ -20,7 +20,7 @@ import { writeAllAt, writeAllAtSync, type FileWriter } from './file-download-rec
 /** The largest write made inline: a small file's content or a large one's tail. */
 const inlineWriteBytes = 256 * 1024;
 
-/** An open local file. Its descriptor is closed exactly once, by close(). */
+/** An open local file. Its descriptor is closed once, by close() (or by a destroyed fs stream over it, which close() then waits for). */
 export class LocalFile {
   #isClosed = false;
 

@@ -14,7 +14,7 @@ import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type Ordered
 import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
 import { LocalDownload } from './local-download.js';
-import { createStorageError, StorageError, type FileStat, type OrderedListing, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
+import { createStorageError, StorageError, type FileStat, type OrderedListing, type ReadOptions, type Storage, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
 export interface LocalStorageOptions {
