@@ -390,8 +390,9 @@ export class FtpClient {
       try {
         if (typeof source === 'string') {
           file = await LocalFile.forUpload(source, this.options.fileIo);
-          totalBytes = (await file.stat()).size;
-          if (options.resume) {
+          // A FIFO or device has no size: it is read to its end, in order, and cannot be resumed.
+          totalBytes = file.isRegularFile ? (await file.stat()).size : undefined;
+          if (options.resume && totalBytes !== undefined) {
             const remoteSize = await this.sizeUnlocked(remotePath).catch((error: unknown) => {
               if (error instanceof FtpReplyError && error.replyCode === ReplyCode.FileUnavailable) return 0;
               throw error;
@@ -403,8 +404,11 @@ export class FtpClient {
             }
           }
         }
-        // A binary upload from a file is sent through recycled buffers; anything else as a stream.
-        if (file && type !== 'binary') stream = createReadStream('', { fd: file.fd, start: startOffset, autoClose: false, highWaterMark: localFileChunkBytes });
+        // A binary upload from a regular file is sent through recycled buffers; anything else as a stream.
+        if (file && (type !== 'binary' || !file.isRegularFile)) {
+          const start = file.isRegularFile ? { start: startOffset } : {};
+          stream = createReadStream('', { fd: file.fd, ...start, autoClose: false, highWaterMark: localFileChunkBytes });
+        }
         const local = file === null ? (source as Readable) : (stream ?? new FileUploadSender(file.fd, startOffset, totalBytes!, file.readPolicy));
         const transforms = type === 'ascii' ? [createLocalToNetworkAscii()] : [];
         const moved = { bytes: 0 };

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { FtpClient } from '../../src/client/ftp-client.js';
@@ -159,6 +159,19 @@ describe('local files of downloads and uploads', { skip }, () => {
     for await (const chunk of createReadStream(fifo)) chunks.push(chunk as Buffer);
     await downloading;
     assert.deepEqual(bufferDigest(Buffer.concat(chunks)), bufferDigest(content));
+  });
+
+  test("an upload from a FIFO sends what is written into it until its writer closes it", { skip: process.platform === 'win32' && 'no FIFOs' }, async (t) => {
+    const stopWatchdog = startHangWatchdog(30);
+    t.after(stopWatchdog);
+    const client = await connected(t, 'auto');
+    const directory = await makeTempDir(t);
+    const fifo = join(directory, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'inherit'] });
+    writer.stdin.end(content);
+    await client.upload(fifo, `${server.writableDir}/from-fifo.bin`);
+    assert.deepEqual(bufferDigest(await readFile(join(server.writableLocalDir, 'from-fifo.bin'))), bufferDigest(content));
   });
 
   test('a resumed download that finds the file complete still gives it the time asked for', async (t) => {
