@@ -10,7 +10,7 @@
  * Writes of a download's full 1 MiB buffers stay in the thread pool, so that a large file is written
  * while the next buffer arrives; only a tail of at most `inlineWriteBytes` is written inline.
  */
-import { close, closeSync, constants as fsConstants, fstat, fstatSync, futimes, futimesSync, lstat, lstatSync, open, openSync, type Stats } from 'node:fs';
+import { close, closeSync, constants as fsConstants, fstat, fstatSync, futimes, futimesSync, lstat, lstatSync, open, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
@@ -131,10 +131,8 @@ interface OpenedFile {
 }
 
 async function openFile(io: InlineFileIo, path: string, flags: number): Promise<OpenedFile> {
-  if (io.isAllowed) {
-    const fd = openRegularFileInline(io, path, flags);
-    if (fd !== null) return { fd, isRegularFile: true };
-  }
+  const inline = io.isAllowed ? io.openRegularFile(path, flags) : null;
+  if (inline !== null) return { fd: inline.fd, isRegularFile: true };
   const fd = await new Promise<number>((done, fail) => open(path, flags, 0o666, (error, opened) => (error ? fail(error) : done(opened))));
   try {
     const stats = await new Promise<Stats>((done, fail) => fstat(fd, (error, result) => (error ? fail(error) : done(result))));
@@ -143,27 +141,4 @@ async function openFile(io: InlineFileIo, path: string, flags: number): Promise<
     close(fd, () => undefined);
     throw error;
   }
-}
-
-/**
- * open(2) inline, for a regular file only. O_NONBLOCK keeps a FIFO's open from waiting for its
- * other end (which would stop the event loop) and changes nothing for a regular file; anything
- * else (a FIFO, a device, ENXIO from a FIFO nobody reads) returns null and goes to the thread
- * pool, opened as asked. Other errors are the answer.
- */
-function openRegularFileInline(io: InlineFileIo, path: string, flags: number): number | null {
-  let fd: number;
-  try {
-    fd = io.run(() => openSync(path, flags | fsConstants.O_NONBLOCK, 0o666));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENXIO') return null;
-    throw error;
-  }
-  try {
-    if (io.run(() => fstatSync(fd)).isFile()) return fd;
-  } catch {
-    // the thread pool's open decides
-  }
-  closeSync(fd);
-  return null;
 }

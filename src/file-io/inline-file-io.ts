@@ -20,7 +20,7 @@
  *   session, for a period that doubles while calls keep being slow. The event loop therefore
  *   stalls at most once per period, for one call.
  */
-import { statfs } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, statfs, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -174,6 +174,30 @@ export class InlineFileIo {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /**
+   * open(2) inline, for a regular file only, with its fstat. O_NONBLOCK is added: opening a FIFO
+   * otherwise waits for its other end, which would stop the event loop (it changes nothing for a
+   * regular file). A FIFO, a device or ENXIO (a FIFO nobody reads) gives null, and the caller takes
+   * its thread-pool path, which decides; any other error is thrown. Call only while `isAllowed`.
+   */
+  openRegularFile(path: string, flags: number): { fd: number; stats: Stats } | null {
+    let fd: number;
+    try {
+      fd = this.run(() => openSync(path, flags | fsConstants.O_NONBLOCK, 0o666));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENXIO') return null;
+      throw error;
+    }
+    try {
+      const stats = this.run(() => fstatSync(fd));
+      if (stats.isFile()) return { fd, stats };
+    } catch {
+      // the thread-pool path decides
+    }
+    closeSync(fd);
+    return null;
   }
 
   /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */

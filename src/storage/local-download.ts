@@ -64,15 +64,11 @@ export class LocalDownload implements DownloadSource {
   }
 
   #close(): Promise<void> {
-    if (this.io.isAllowed) {
-      try {
-        this.io.run(() => closeSync(this.fd));
-      } catch {
-        // close(2) fails only for a bad descriptor; nothing is left to release
-      }
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => close(this.fd, () => resolve()));
+    // close(2) fails only for a bad descriptor; nothing is left to release then.
+    return this.io.call(
+      () => closeSync(this.fd),
+      () => new Promise<void>((resolve) => close(this.fd, () => resolve())),
+    ).catch(() => undefined);
   }
 
   #claim(): void {

@@ -3,7 +3,7 @@
  * paths (ARCHITECTURE.md convention 11): virtual paths come in, StorageErrors with client-safe
  * messages go out, and the OS error (which names real paths) rides along only as `cause`.
  */
-import { chmodSync, closeSync, constants as fsConstants, fstat, fstatSync, ftruncate, ftruncateSync, lstatSync, mkdirSync, renameSync, rmdirSync, unlinkSync, utimesSync, open as openDescriptor, openSync, close as closeDescriptor, realpathSync, statSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants as fsConstants, fstat, ftruncate, ftruncateSync, lstatSync, mkdirSync, renameSync, rmdirSync, unlinkSync, utimesSync, open as openDescriptor, close as closeDescriptor, realpathSync, statSync, writev, writevSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, mkdir, readlink, realpath, rename, rmdir, stat, unlink, utimes, chmod, link } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -220,7 +220,6 @@ export class LocalStorage implements Storage {
     return null; // it exists after all (a dangling link, or created meanwhile)
   }
 
-
   /** Walk segments from the root one lstat at a time; used when realpath cannot (a component is missing). */
   async #resolveSegments(root: string, initial: readonly string[]): Promise<string> {
     const pending = [...initial];
@@ -273,7 +272,7 @@ export class LocalStorage implements Storage {
   async stat(virtualPath: VirtualPath): Promise<FileStat> {
     const resolved = await this.#resolve(virtualPath);
     try {
-      const stats = this.#statInline(resolved.real) ?? (await stat(resolved.real, { bigint: true }));
+      const stats = await this.#io.call(() => statSync(resolved.real, { bigint: true }), () => stat(resolved.real, { bigint: true }));
       const segments = splitSegments(virtualPath);
       return this.#toFileStat(segments[segments.length - 1] ?? '/', stats, typeOf(stats));
     } catch (error) {
@@ -281,15 +280,6 @@ export class LocalStorage implements Storage {
     }
   }
 
-  /** stat(2) on the event loop when inline calls are allowed; null (the caller goes asynchronous) otherwise or on any error. */
-  #statInline(real: string): BigIntStats | null {
-    if (!this.#io.isAllowed) return null;
-    try {
-      return this.#io.run(() => statSync(real, { bigint: true }));
-    } catch {
-      return null;
-    }
-  }
 
   /**
    * Entries of a directory. A symlink is listed as 'symlink'; when it resolves inside the root it
@@ -404,24 +394,16 @@ export class LocalStorage implements Storage {
    * asynchronous path decides, so both paths give the same answers.
    */
   #openForReadInline(root: string, segments: readonly string[]): { fd: number; size: number } | null {
-    const io = this.#io;
     const real = this.#realOfInline(root, segments);
     if (real === null) return null;
-    let fd: number;
     try {
-      fd = io.run(() => openSync(real, fsConstants.O_RDONLY | noFollow));
+      const opened = this.#io.openRegularFile(real, fsConstants.O_RDONLY | noFollow);
+      return opened && { fd: opened.fd, size: opened.stats.size };
     } catch {
       return null;
     }
-    try {
-      const stats = io.run(() => fstatSync(fd));
-      if (stats.isFile()) return { fd, size: stats.size };
-    } catch {
-      // fall through: the asynchronous path reports it
-    }
-    closeSync(fd);
-    return null;
   }
+
 
   /**
    * Open a file for writing: 'truncate' (STOR), 'append' (APPE) or { offset } (REST + STOR, which
@@ -489,24 +471,22 @@ export class LocalStorage implements Storage {
    * thread-pool round trips of every upload.
    */
   #openForWriteInline(real: string, flags: number, truncateAt: number | null): number | null {
-    const io = this.#io;
-    let fd: number;
+    let opened;
     try {
-      fd = io.run(() => openSync(real, flags, 0o666));
+      opened = this.#io.openRegularFile(real, flags);
     } catch {
       return null;
     }
+    if (opened === null) return null;
     try {
-      if (io.run(() => fstatSync(fd)).isFile()) {
-        if (truncateAt !== null) io.run(() => ftruncateSync(fd, truncateAt));
-        return fd;
-      }
+      if (truncateAt !== null) this.#io.run(() => ftruncateSync(opened.fd, truncateAt));
+      return opened.fd;
     } catch {
-      // fall through: the asynchronous path reports it
+      closeSync(opened.fd);
+      return null; // the asynchronous path reports it
     }
-    closeSync(fd);
-    return null;
   }
+
 
   /** Remove a file (or a symlink itself, never its target); is-a-directory for a directory. */
   async deleteFile(virtualPath: VirtualPath): Promise<void> {

@@ -55,12 +55,11 @@ test('the verdicts kept stay bounded when a client writes into many directories,
   const rootIo = new InlineFileIo('auto', root);
   assert.equal(await isRootOnLocalFileSystem(root), true);
   assert.equal(rootIo.isLocalFileSystem, true);
-  const directories = Array.from({ length: 1500 }, (_, index) => InlineFileIo.forDirectory('auto', join(root, `d${index}`)));
+  for (let index = 0; index < 1500; index++) InlineFileIo.forDirectory('auto', join(root, `d${index}`)); // each asks its verdict
   assert.ok(knownVerdictCount() <= 1024, `${knownVerdictCount()} verdicts kept`);
   // The root's policy asks again by itself once the cache started over.
   for (let attempt = 0; attempt < 100 && !rootIo.isLocalFileSystem; attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(rootIo.isLocalFileSystem, true);
-  assert.equal(directories.length, 1500);
 });
 
 test('a directory is judged by its own file system, whatever is mounted below it', async (t) => {
