@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Account } from '../auth/authenticator.js';
 import { compareEntryNames, type FileEntry } from '../protocol/listing/file-entry.js';
 import { formatMlsxLine, type MlsxFormatOptions } from '../protocol/listing/mlsx.js';
+import { toSingleLineText } from '../protocol/listing/single-line-text.js';
 import { unixListLineMaxBytes, writeUnixListLine } from '../protocol/listing/unix-list.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import { baseName, type VirtualPath } from '../protocol/virtual-path.js';
@@ -84,7 +85,9 @@ function refuseOverLimit(context: CommandContext, count: number): void {
 
 /** One entry's line (without CRLF) in a listing format; `mlsxOptions` gives MLSx options by entry. */
 function listingLine(kind: 'nlst' | 'mlsd', entry: FileStat, mlsxOptions: (entry: FileStat) => MlsxFormatOptions, displayPrefix: string): string {
-  if (kind === 'nlst') return displayPrefix + entry.name;
+  // SECURITY: a name with CR or LF would forge extra NLST lines (hunt t12_names); LIST and MLSD
+  // already go through the same replacement.
+  if (kind === 'nlst') return toSingleLineText(displayPrefix + entry.name);
   return formatMlsxLine(entry, mlsxOptions(entry));
 }
 
@@ -151,8 +154,9 @@ export async function sendListing(context: CommandContext, kind: ListingKind, ar
   }
   const { entries, isDirectory } = await entriesOf(context, account, path, stat, showHidden);
   if (kind === 'mlsd' && !isDirectory) throw new CommandError(ReplyCode.FileUnavailable, 'Not a directory.');
-  const bytes =
-    kind === 'nlst' && !isDirectory ? Buffer.from((pathArgument || entries[0]!.name) + '\r\n', 'utf8') : renderListing(kind, entries, account, context, prefix);
+  // NLST of one file names it as the client asked; it is still rendered by listingLine.
+  const rendered = kind === 'nlst' && !isDirectory ? [{ ...entries[0]!, name: pathArgument || entries[0]!.name }] : entries;
+  const bytes = renderListing(kind, rendered, account, context, prefix);
   const outcome = await context.transfers.run({
     openingText,
     completionText,

@@ -75,6 +75,29 @@ test('NLST sends names only', async (t) => {
   assert.deepEqual(await listOver(t, connection, 'NLST'), ['old.txt', 'recent.txt', 'sub', 'with space.txt']);
   await writeFile(join(root, 'sub', 'inner'), '');
   assert.deepEqual(await listOver(t, connection, 'NLST sub'), ['sub/inner']);
+  assert.deepEqual(await listOver(t, connection, 'NLST sub/inner'), ['sub/inner']);
+});
+
+test('a file name with CR or LF stays one line in NLST, as in LIST and MLSD, with and without the native reader', async (t) => {
+  // Regression (hunt t12_names): NLST sent names raw, so this name forged a second entry.
+  const { port, root } = await startTestServer(t);
+  await mkdir(join(root, 'sub'));
+  const forged = 'evil\r\n-rw-r--r-- 1 ftp ftp 999 Jan 01 2020 fake.txt';
+  await writeFile(join(root, 'sub', forged), '');
+  const shown = 'evil??-rw-r--r-- 1 ftp ftp 999 Jan 01 2020 fake.txt';
+  const connection = await RawFtpConnection.login(t, port);
+  t.after(() => setNativeDirectoryReaderEnabledForTest(true));
+  for (const useNative of [true, false]) {
+    setNativeDirectoryReaderEnabledForTest(useNative);
+    assert.deepEqual(await listOver(t, connection, 'NLST sub'), [`sub/${shown}`]);
+    await connection.expect('CWD sub', 250);
+    assert.deepEqual(await listOver(t, connection, 'NLST'), [shown]);
+    const list = await listOver(t, connection, 'LIST');
+    assert.equal(list.length, 1);
+    assert.ok(list[0]!.endsWith(` ${shown}`), list[0]);
+    assert.deepEqual((await listOver(t, connection, 'MLSD')).map((line) => parseMlsxLine(line)?.name), [shown]);
+    await connection.expect('CWD /', 250);
+  }
 });
 
 test('MLSD sends RFC 3659 facts for every entry', async (t) => {
