@@ -85,6 +85,26 @@ test('SITE CHMOD changes the mode; other SITE commands are refused', async (t) =
   await connection.expect('SITE HELP', 214);
 });
 
+test('SITE CHMOD refuses setuid, setgid and sticky bits with 501 and the root directory with 550', async (t) => {
+  // Regression (hunt t29_misc): "SITE CHMOD 7777 f" made -rwsrwsrwt, and "SITE CHMOD 700 /" changed the root.
+  const { port, root } = await startTestServer(t);
+  await writeFile(join(root, 'f'), 'x');
+  await mkdir(join(root, 'sub'));
+  const rootMode = (await stat(root)).mode;
+  const fileMode = (await stat(join(root, 'f'))).mode;
+  const connection = await RawFtpConnection.login(t, port);
+  for (const mode of ['7777', '4755', '2755', '1777', '1000']) {
+    assert.equal((await connection.expect(`SITE CHMOD ${mode} f`, 501)).lines[0], 'Only permission bits 0-777 are allowed.');
+  }
+  assert.equal((await stat(join(root, 'f'))).mode, fileMode);
+  for (const path of ['/', '.', '..', '//', '/sub/..']) await connection.expect(`SITE CHMOD 700 ${path}`, 550);
+  await connection.expect('CWD sub', 250);
+  await connection.expect('SITE CHMOD 700 ..', 550);
+  assert.equal((await stat(root)).mode, rootMode);
+  await connection.expect('SITE CHMOD 0777 /f', 200);
+  assert.equal((await stat(join(root, 'f'))).mode & 0o7777, 0o777);
+});
+
 test('TYPE, STRU and MODE accept what is supported and refuse the rest with 504 or 501', async (t) => {
   const { port } = await startTestServer(t);
   const connection = await RawFtpConnection.login(t, port);

@@ -1,4 +1,5 @@
 import { ReplyCode } from '../../protocol/reply-code.js';
+import { rootPath } from '../../protocol/virtual-path.js';
 import { CommandError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 
@@ -21,7 +22,15 @@ export const siteCommand: CommandSpec = {
         if (!/^[0-7]{1,4}$/.test(modeText) || !pathArgument) {
           throw new CommandError(ReplyCode.SyntaxErrorInParameters, 'Usage: SITE CHMOD <octal mode> <path>');
         }
-        await account.storage.changeMode(context.resolvePath(pathArgument), parseInt(modeText, 8));
+        const mode = parseInt(modeText, 8);
+        // SECURITY: setuid, setgid and sticky bits are refused: the server may run as root, so
+        // 4755 on an upload would make a setuid-root program (hunt t29_misc). vsftpd masks to
+        // 0777 silently; a clear refusal tells the client its mode was not applied.
+        if (mode > 0o777) throw new CommandError(ReplyCode.SyntaxErrorInParameters, 'Only permission bits 0-777 are allowed.');
+        const path = context.resolvePath(pathArgument);
+        // SECURITY: the account's root is not the user's to change, as RMD and RNFR refuse "/".
+        if (path === rootPath) throw new CommandError(ReplyCode.FileUnavailable, 'Cannot change the mode of the root directory.');
+        await account.storage.changeMode(path, mode);
         context.reply(ReplyCode.CommandOk, 'SITE CHMOD command ok.');
         return;
       }
