@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { test } from 'node:test';
+import type { Authenticator } from '../../src/auth/authenticator.js';
+import { allPermissions } from '../../src/auth/permissions.js';
+import type { VirtualPath } from '../../src/protocol/virtual-path.js';
 import { createCommandRegistry } from '../../src/server/commands/index.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { RawFtpConnection } from '../helpers/raw-ftp.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -72,6 +77,35 @@ test('SIZE, MDTM and MFMT report and set file facts', async (t) => {
   assert.equal((await stat(join(root, 'f.bin'))).mtime.toISOString(), '2020-01-02T03:04:05.000Z');
   await connection.expect('MFMT 20201302030405 f.bin', 501);
   await connection.expect('MFMT f.bin', 501);
+});
+
+/** A MemoryStorage that stores modification times as ext4 does: nothing before 1901-12-13T20:45:52Z. */
+class ClampingStorage extends MemoryStorage {
+  static readonly earliest = new Date('1901-12-13T20:45:52Z');
+  override async setModificationTime(path: VirtualPath, modifiedAt: Date): Promise<void> {
+    await super.setModificationTime(path, modifiedAt < ClampingStorage.earliest ? ClampingStorage.earliest : modifiedAt);
+  }
+}
+
+test('MFMT replies with the time the storage actually set, and refuses year 0000 and other impossible timestamps with 501', async (t) => {
+  // Regression (hunt t3_fsops): "MFMT 00000101000000 f" answered "Modify=00000101000000" while
+  // ext4 stored 1901-12-13 20:45:52, which MDTM then showed.
+  const storage = new ClampingStorage();
+  const authenticator: Authenticator = {
+    authenticate: async (username, password) =>
+      username === 'alice' && password === 'secret' ? { username, permissions: new Set(allPermissions), storage, isAnonymous: false } : null,
+  };
+  const { port } = await startTestServer(t, { authenticator });
+  const upload = await storage.openWrite('/f.txt' as VirtualPath, { mode: 'truncate' });
+  await finished(upload.stream.end('x'));
+  const connection = await RawFtpConnection.login(t, port);
+  assert.equal((await connection.expect('MFMT 00010101000000 f.txt', 213)).lines[0], 'Modify=19011213204552; f.txt');
+  assert.equal((await connection.expect('MDTM f.txt', 213)).lines[0], '19011213204552');
+  assert.equal((await connection.expect('MFMT 20200102030405 f.txt', 213)).lines[0], 'Modify=20200102030405; f.txt');
+  for (const timestamp of ['00000101000000', '20240001000000', '20241301000000', '20240100000000', '20240132000000', '20240101240000', '20240101006000', '20240101000061']) {
+    await connection.expect(`MFMT ${timestamp} f.txt`, 501);
+  }
+  assert.equal((await connection.expect('MDTM f.txt', 213)).lines[0], '20200102030405');
 });
 
 test('SITE CHMOD changes the mode; other SITE commands are refused', async (t) => {

@@ -46,12 +46,15 @@ export function formatFtpTimestamp(date: Date, options: FtpTimestampFormatOption
 
 /**
  * Parse `YYYYMMDDHHMMSS[.fraction]` (RFC 3659 §2.3, always UTC). Returns null for any other text
- * or an impossible date (month 13, 30 February, hour 24). Digits past milliseconds are dropped.
+ * or an impossible date (year 0000, month 13, 30 February, hour 24). Digits past milliseconds are dropped.
  */
 export function parseFtpTimestamp(text: string): Date | null {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,9}))?$/.exec(text);
   if (!match) return null;
   const fields = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  // The Gregorian calendar has no year 0 (1 BC is followed by AD 1); "0000…" is a placeholder,
+  // never a time, and MFMT must not set it (hunt t3_fsops).
+  if (fields[0] === 0) return null;
   const milliseconds = match[7] ? Number(match[7].slice(0, 3).padEnd(3, '0')) : 0;
   return makeUtcDate(...fields, milliseconds);
 }

@@ -16,7 +16,12 @@ export const mfmtCommand: CommandSpec = {
     const pathArgument = spaceIndex === -1 ? '' : argument.slice(spaceIndex + 1);
     if (!time || !pathArgument) throw new CommandError(ReplyCode.SyntaxErrorInParameters, 'Usage: MFMT YYYYMMDDHHMMSS path');
     const path = context.resolvePath(pathArgument);
-    await context.requireAccount().storage.setModificationTime(path, time);
-    context.reply(ReplyCode.FileStatus, `Modify=${formatFtpTimestamp(time)}; ${pathArgument}`);
+    const storage = context.requireAccount().storage;
+    await storage.setModificationTime(path, time);
+    // The reply carries the time actually set (draft-somers-ftp-mfxx), so it is read back: a file
+    // system may store another (ext4 clamps anything before 1901-12-13; hunt t3_fsops).
+    const { modifiedAt } = await storage.stat(path);
+    if (!modifiedAt) throw new CommandError(ReplyCode.LocalErrorInProcessing, 'Modification time set but could not be read back.');
+    context.reply(ReplyCode.FileStatus, `Modify=${formatFtpTimestamp(modifiedAt)}; ${pathArgument}`);
   },
 };
