@@ -77,6 +77,29 @@ export class FtpUnsafeNameError extends FtpClientError {
   }
 }
 
+/**
+ * A recursive remove met a directory it had already entered (same RFC 3659 `unique` fact): a link
+ * or loop the server lists as a directory. It was not descended into, and DELE did not remove it.
+ */
+export class FtpDirectoryAliasError extends FtpClientError {
+  override readonly name = 'FtpDirectoryAliasError';
+  override readonly code = 'ERR_FTP_DIRECTORY_ALIAS';
+  /** The path that was not descended into. */
+  readonly path: string;
+  /** The path first entered under the same unique fact. */
+  readonly sameAs: string;
+
+  constructor(path: string, sameAs: string, options: { cause?: unknown } = {}) {
+    super(
+      `refusing to remove ${JSON.stringify(path)} recursively: it is the same directory as ${JSON.stringify(sameAs)} ` +
+        '(RFC 3659 unique fact), a link or loop the server lists as a directory, and DELE did not remove it',
+      options,
+    );
+    this.path = path;
+    this.sameAs = sameAs;
+  }
+}
+
 /** A data connection could not be set up (refused, foreign peer, no usable mode). */
 export class FtpDataConnectionError extends FtpClientError {
   override readonly name = 'FtpDataConnectionError';

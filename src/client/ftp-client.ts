@@ -14,7 +14,7 @@ import { ReplyCode } from '../protocol/reply-code.js';
 import { parseQuotedPath } from '../protocol/virtual-path.js';
 import type { FileEntry } from '../protocol/listing/file-entry.js';
 import { parseListing } from '../protocol/listing/parse-listing.js';
-import { formatFtpTimestamp, parseFtpTimestamp } from '../protocol/listing/mlsx.js';
+import { formatFtpTimestamp, parseFtpTimestamp, parseMlsxLine } from '../protocol/listing/mlsx.js';
 import { ControlConnection } from './control-connection.js';
 import { openDataChannel, type DataConnectionOptions, type DataMode, type DataModeMemory } from './data-connection.js';
 import { isLocalFileMover, runTransfer, type LocalFileMover, type TransferProgress } from './transfer.js';
@@ -24,7 +24,8 @@ import { FileUploadSender } from './file-upload-sender.js';
 import { LocalFile } from './local-file.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
-import { FtpBusyError, FtpConnectionClosedError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
+import { FtpBusyError, FtpConnectionClosedError, FtpDirectoryAliasError, FtpProtocolError, FtpReplyError, FtpTlsError } from './errors.js';
+import { VisitedDirectories } from './visited-directories.js';
 import { resolveTlsSettings, type FtpSecurity, type FtpTlsOptions } from './tls-settings.js';
 import type { FileIoMode } from '../file-io/inline-file-io.js';
 
@@ -295,14 +296,30 @@ export class FtpClient {
   }
 
   /**
-   * Remove a directory (RMD); with `recursive`, its contents first. Names from the listing must be
-   * single path segments (see safe-name.ts), so a hostile listing cannot steer deletion elsewhere.
+   * Remove a directory (RMD). With `recursive`, like `rm -r`: `path` and every directory below it
+   * is first tried with DELE, which removes a file or a symbolic link (also one the server lists
+   * as a directory) and is refused for a real directory; only then are its contents removed and
+   * it RMD'd. A directory seen twice in the walk (RFC 3659 `unique`) is not descended into
+   * (FtpDirectoryAliasError). Names from listings must be single path segments (see
+   * safe-name.ts), so a hostile listing cannot steer deletion elsewhere.
    */
   async removeDirectory(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     await this.exclusive('removeDirectory', async () => {
-      if (options.recursive) await this.removeContentsUnlocked(path);
-      await this.connected().request('RMD', path);
+      if (!options.recursive) {
+        await this.connected().request('RMD', path);
+        return;
+      }
+      const root = await this.statUnlocked(path).catch(ignoreReplyError);
+      await this.removeTreeUnlocked(path, root?.uniqueId, new VisitedDirectories());
     });
+  }
+
+  /**
+   * The entry for `path` from MLST (RFC 3659 §7): type, size, time and `uniqueId` as the server
+   * gives them; its name is the path the server echoes. Null when the server does not offer MLST.
+   */
+  async stat(path: string): Promise<FileEntry | null> {
+    return this.exclusive('stat', () => this.statUnlocked(path));
   }
 
   /** Rename or move (RNFR then RNTO, RFC 959 §4.1.3). */
@@ -542,16 +559,45 @@ export class FtpClient {
     }
   }
 
-  private async removeContentsUnlocked(directory: string): Promise<void> {
-    for (const entry of await this.listUnlocked(directory, undefined)) {
-      const path = joinRemotePath(directory, assertSafeName(entry.name));
-      if (entry.type === 'directory') {
-        await this.removeContentsUnlocked(path);
-        await this.connected().request('RMD', path);
-      } else {
-        await this.connected().request('DELE', path);
+  private async statUnlocked(path: string): Promise<FileEntry | null> {
+    if (!this.featureMap.has('MLST')) return null;
+    const reply = await this.connected().request('MLST', path);
+    // RFC 3659 §7.2: the facts line sits between the reply's first and last lines.
+    for (const line of reply.lines.slice(1, -1)) {
+      const entry = parseMlsxLine(line);
+      if (entry) {
+        const { facts: _facts, ...fileEntry } = entry;
+        return fileEntry;
       }
     }
+    throw new FtpProtocolError(`unreadable MLST reply: ${replyText(reply).slice(0, 80)}`);
+  }
+
+  /** `rm -r` of one path a listing (or the caller) calls a directory; see removeDirectory. */
+  private async removeTreeUnlocked(directory: string, uniqueId: string | undefined, visited: VisitedDirectories): Promise<void> {
+    const control = this.connected();
+    // SECURITY: a listing's "directory" may be a symbolic link (pyftpdlib's MLSD reports the
+    // target's type and unique); descending into it would delete files outside the tree. DELE
+    // removes the link itself, while unlink(2) refuses every real directory, so only a refused
+    // DELE leads to the contents. A tree is removed anyway: a server whose DELE removes a real
+    // directory does what was asked.
+    try {
+      await control.request('DELE', directory);
+      return;
+    } catch (error) {
+      if (!(error instanceof FtpReplyError)) throw error;
+    }
+    const sameAs = visited.enter(uniqueId, directory);
+    // SECURITY: entered before under the same unique: a loop (`d/up -> ..`) or a second way into
+    // one directory. Descending again could run forever or delete through the alias.
+    if (sameAs !== null) throw new FtpDirectoryAliasError(directory, sameAs);
+    for (const entry of await this.listUnlocked(directory, undefined)) {
+      const path = joinRemotePath(directory, assertSafeName(entry.name));
+      // Links (type=OS.unix=slink, LIST's "l") and unknown types are removed as files, never entered.
+      if (entry.type === 'directory') await this.removeTreeUnlocked(path, entry.uniqueId, visited);
+      else await control.request('DELE', path);
+    }
+    await control.request('RMD', directory);
   }
 
   /** A download's or upload's transfer; `moved.bytes` follows its progress, so it is known when the transfer fails too. */

@@ -17,6 +17,7 @@ import type { FtpClient } from './ftp-client.js';
 import type { TransferProgress } from './transfer.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
+import { VisitedDirectories } from './visited-directories.js';
 import {
   FtpAbortError,
   FtpConnectionClosedError,
@@ -47,10 +48,17 @@ export type MirrorEvent =
   | { readonly kind: 'file-start'; readonly path: string; readonly totalBytes: number }
   | { readonly kind: 'file-progress'; readonly path: string; readonly progress: TransferProgress }
   | { readonly kind: 'file-done'; readonly path: string; readonly transferredBytes: number }
-  | { readonly kind: 'file-skipped'; readonly path: string; readonly reason: 'identical' | 'not a regular file' }
+  | { readonly kind: 'file-skipped'; readonly path: string; readonly reason: SkipReason; readonly sameAs?: string }
   | { readonly kind: 'file-retry'; readonly path: string; readonly attempt: number; readonly error: Error }
   | { readonly kind: 'file-failed'; readonly path: string; readonly error: Error }
   | { readonly kind: 'name-refused'; readonly directory: string; readonly error: FtpUnsafeNameError };
+
+/**
+ * Why an entry was not copied: the target already matches; not a file or directory; or a remote
+ * directory already entered in this walk (same RFC 3659 `unique`: a link or loop, see
+ * visited-directories.ts), named in the event's `sameAs`.
+ */
+export type SkipReason = 'identical' | 'not a regular file' | 'directory already visited';
 
 /** What a mirror did. It resolves even when some files failed; check `failures` and `refusedNames`. */
 export interface MirrorSummary {
@@ -80,6 +88,9 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
     await mkdir(localRoot, { recursive: true });
     const hasMlsd = walker.features.has('MLST');
     const hasMdtm = walker.features.has('MDTM');
+    const visited = new VisitedDirectories();
+    const root = await walker.stat(remoteDirectory).catch(() => null);
+    visited.enter(root?.uniqueId, '.');
     const walk = async (remoteDir: string, localDir: string, relativeDir: string): Promise<void> => {
       const entries = await walker.list(remoteDir, { signal: options.signal });
       // One readdir instead of an lstat per remote name: most names of a first mirror are new here.
@@ -97,6 +108,12 @@ export async function mirrorDownload(remoteDirectory: string, localDirectory: st
           continue;
         }
         if (entry.type === 'directory') {
+          // A loop (`d/up -> ..`) would otherwise be copied until the local path got too long.
+          const sameAs = visited.enter(entry.uniqueId, path);
+          if (sameAs !== null) {
+            plan.skip(path, 'directory already visited', sameAs);
+            continue;
+          }
           if (!local) await mkdir(localPath);
           await walk(remotePath, localPath, path);
         } else if (entry.type === 'file') {
@@ -182,7 +199,7 @@ export async function mirrorUpload(localDirectory: string, remoteDirectory: stri
 
 interface MirrorPlan {
   add(task: FileTask): void;
-  skip(path: string, reason?: 'identical' | 'not a regular file'): void;
+  skip(path: string, reason?: SkipReason, sameAs?: string): void;
   fail(path: string, error: Error): void;
   /** Returns the name if safe, else records the refusal and returns null. */
   checkName(entry: FileEntry, directory: string): string | null;
@@ -201,9 +218,9 @@ async function runMirror(options: MirrorOptions, prepare: (walker: FtpClient, pl
   let transferredBytes = 0;
   const plan: MirrorPlan = {
     add: (task) => tasks.push(task),
-    skip: (path, reason = 'identical') => {
+    skip: (path, reason = 'identical', sameAs) => {
       skippedFiles++;
-      emit({ kind: 'file-skipped', path, reason });
+      emit({ kind: 'file-skipped', path, reason, ...(sameAs !== undefined ? { sameAs } : {}) });
     },
     fail: (path, error) => {
       failures.push({ path, error });

@@ -79,6 +79,10 @@ function showEvent(display: TransferDisplay, event: MirrorEvent): void {
       display.log(`refused ${event.error.message} in ${printableName(event.directory)}`);
       break;
     case 'file-skipped':
+      // Identical files are the normal case and stay quiet; a directory not entered is worth a line.
+      if (event.reason === 'directory already visited') {
+        display.log(`skipped ${printableName(event.path)}: same directory as ${printableName(event.sameAs ?? '?')} (a link or loop)`);
+      }
       break;
   }
 }
