@@ -38,6 +38,13 @@ export class FtpReplyError extends FtpClientError {
 export class FtpConnectionClosedError extends FtpClientError {
   override readonly name = 'FtpConnectionClosedError';
   override readonly code = 'ERR_FTP_CONNECTION_CLOSED';
+  /** True when the caller closed it (FtpClient.close()): not a failure worth retrying. */
+  readonly isClosedByCaller: boolean;
+
+  constructor(message: string, options: { cause?: unknown; isClosedByCaller?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.isClosedByCaller = options.isClosedByCaller ?? false;
+  }
 }
 
 /** The server sent something that is not valid FTP; the connection is closed. */

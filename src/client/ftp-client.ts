@@ -228,7 +228,10 @@ export class FtpClient {
     return this.control !== null && !this.control.isClosed;
   }
 
-  /** Send QUIT, then close the connection. Idempotent; never throws. */
+  /**
+   * Send QUIT (unless a request is running), then close the connection. A running request rejects
+   * with FtpConnectionClosedError whose `isClosedByCaller` is true. Idempotent; never throws.
+   */
   async close(): Promise<void> {
     const control = this.control;
     if (!control || control.isClosed) return;
@@ -240,7 +243,7 @@ export class FtpClient {
     } catch {
       // Closing anyway; a server that already hung up is not an error here.
     } finally {
-      control.close(new FtpConnectionClosedError('client closed'));
+      control.close(new FtpConnectionClosedError('connection closed by the caller (close())', { isClosedByCaller: true }));
     }
   }
 

@@ -18,6 +18,7 @@ import type { TransferProgress } from './transfer.js';
 import { assertSafeName } from './safe-name.js';
 import { joinRemotePath } from './remote-path.js';
 import { VisitedDirectories } from './visited-directories.js';
+import { retryDelayMs, waitBeforeRetry } from './retry-backoff.js';
 import {
   FtpAbortError,
   FtpConnectionClosedError,
@@ -36,6 +37,8 @@ export interface MirrorOptions {
   readonly parallel?: number;
   /** Extra attempts per file after a transient failure (4xx, timeout, lost connection); resumes. */
   readonly retries?: number;
+  /** The pause before retry number `attempt` (default retry-backoff.ts: 1 s, 2 s, 4 s, … capped). */
+  readonly retryDelayMs?: (attempt: number) => number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: MirrorEvent) => void;
   /** Local file-system calls of the walk: 'auto' (default) inline where allowed, as FtpClientOptions.fileIo. */
@@ -49,7 +52,7 @@ export type MirrorEvent =
   | { readonly kind: 'file-progress'; readonly path: string; readonly progress: TransferProgress }
   | { readonly kind: 'file-done'; readonly path: string; readonly transferredBytes: number }
   | { readonly kind: 'file-skipped'; readonly path: string; readonly reason: SkipReason; readonly sameAs?: string }
-  | { readonly kind: 'file-retry'; readonly path: string; readonly attempt: number; readonly error: Error }
+  | { readonly kind: 'file-retry'; readonly path: string; readonly attempt: number; readonly delayMs: number; readonly error: Error }
   | { readonly kind: 'file-failed'; readonly path: string; readonly error: Error }
   | { readonly kind: 'name-refused'; readonly directory: string; readonly error: FtpUnsafeNameError };
 
@@ -264,10 +267,15 @@ async function runMirror(options: MirrorOptions, prepare: (walker: FtpClient, pl
             emit({ kind: 'file-done', path: task.path, transferredBytes: bytes });
             break;
           } catch (error) {
-            if (error instanceof FtpAbortError) throw error;
+            // Aborted, or the mirror closed this client (another worker failed): stop, take no next task.
+            if (error instanceof FtpAbortError || (error instanceof FtpConnectionClosedError && error.isClosedByCaller)) throw error;
             const reason = error instanceof Error ? error : new Error(String(error));
             if (attempt < (options.retries ?? 0) && isTransient(reason)) {
-              emit({ kind: 'file-retry', path: task.path, attempt: attempt + 1, error: reason });
+              const delayMs = (options.retryDelayMs ?? retryDelayMs)(attempt + 1);
+              emit({ kind: 'file-retry', path: task.path, attempt: attempt + 1, delayMs, error: reason });
+              await waitBeforeRetry(delayMs, options.signal).catch(() => {
+                throw new FtpAbortError('mirror aborted');
+              });
               continue;
             }
             plan.fail(task.path, reason);
@@ -283,10 +291,14 @@ async function runMirror(options: MirrorOptions, prepare: (walker: FtpClient, pl
   return { transferredFiles, skippedFiles, transferredBytes, failures, refusedNames };
 }
 
-/** Failures worth another attempt: 4xx replies (RFC 959 §4.2 "transient") and connection trouble. */
+/**
+ * Failures worth another attempt: 4xx replies (RFC 959 §4.2 "transient") and connection trouble,
+ * except a connection the caller closed itself.
+ */
 export function isTransient(error: Error): boolean {
   if (error instanceof FtpReplyError) return error.isTransient || error.replyCode === ReplyCode.ServiceNotAvailable;
-  return error instanceof FtpConnectionClosedError || error instanceof FtpTimeoutError || error instanceof FtpDataConnectionError;
+  if (error instanceof FtpConnectionClosedError) return !error.isClosedByCaller;
+  return error instanceof FtpTimeoutError || error instanceof FtpDataConnectionError;
 }
 
 function sameSecond(a: Date, b: Date): boolean {

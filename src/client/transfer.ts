@@ -122,8 +122,13 @@ export async function runTransfer(
     if (isFailure(final.replyCode)) throw new FtpReplyError(final, command);
     return final;
   })();
-  // A refused command means no data will come: stop waiting for it at once.
-  replyDone.catch(() => dataAbort.abort(new FtpAbortError('transfer refused')));
+  // A refused command means no data will come: stop waiting for it at once. A control connection
+  // that closed (reset by the network, by the server, or close() by the caller) is reported as
+  // what it is: as the final reply is then still pending, this reason is the error the transfer
+  // rejects with, and callers retry a lost connection but not a refusal.
+  replyDone.catch((error: unknown) =>
+    dataAbort.abort(error instanceof FtpReplyError || !(error instanceof Error) ? new FtpAbortError('transfer refused') : error),
+  );
 
   const dataDone = (async () => {
     // FTPS: the TLS handshake only after the 150 (see data-connection.ts for which servers need it).

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { FtpClient, type FtpClientOptions } from '../../client/ftp-client.js';
 import type { FtpSecurity } from '../../client/tls-settings.js';
 import { isTransient } from '../../client/mirror.js';
+import { retryDelayMs, waitBeforeRetry } from '../../client/retry-backoff.js';
 import type { FtpUrl } from './ftp-url.js';
 import { lookupNetrc } from './netrc.js';
 import { promptPassword } from './password-prompt.js';
@@ -123,25 +124,34 @@ export function clientFactory(url: FtpUrl, credentials: Credentials, options: Cl
 
 /**
  * Run `task` with a fresh client, retrying up to `retries` times after transient failures (4xx,
- * timeouts, lost connections). `attempt` lets the task resume instead of starting over.
+ * timeouts, lost connections), after a growing pause (retry-backoff.ts) that `onRetry` is told
+ * of. `attempt` lets the task resume instead of starting over.
  */
 export async function withClient<T>(
   connect: () => Promise<FtpClient>,
   retries: number,
   task: (client: FtpClient, attempt: number) => Promise<T>,
-  onRetry: (error: Error, attempt: number) => void = () => undefined,
+  onRetry: (error: Error, attempt: number, delayMs: number) => void = () => undefined,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     let client: FtpClient | null = null;
+    let delayMs: number;
     try {
       client = await connect();
       return await task(client, attempt);
     } catch (error) {
       const reason = error instanceof Error ? error : new Error(String(error));
       if (attempt >= retries || !isTransient(reason)) throw reason;
-      onRetry(reason, attempt + 1);
+      delayMs = retryDelayMs(attempt + 1);
+      onRetry(reason, attempt + 1, delayMs);
     } finally {
       await client?.close();
     }
+    await waitBeforeRetry(delayMs);
   }
+}
+
+/** The line shown before a retry, e.g. "retry 1 in 1 s after: control connection closed by the server". */
+export function describeRetry(attempt: number, delayMs: number, error: Error, what?: string): string {
+  return `retry ${attempt}${what ? ` of ${what}` : ''} in ${delayMs / 1000} s after: ${error.message}`;
 }

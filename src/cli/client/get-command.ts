@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { assertSafeName } from '../../client/safe-name.js';
 import { parseFtpUrl } from './ftp-url.js';
-import { clientFactory, resolveCredentials, withClient, type ClientCommandOptions } from './client-session.js';
+import { clientFactory, describeRetry, resolveCredentials, withClient, type ClientCommandOptions } from './client-session.js';
 import { withClientOptions } from './client-command-options.js';
 import { createTransferDisplay } from './transfer-display.js';
 
@@ -47,7 +47,7 @@ export function registerGetCommand(program: Command): void {
           });
           display.finish(remoteName, result.transferredBytes, result.startOffset > 0 ? `resumed at ${result.startOffset}` : undefined);
         },
-        (error, attempt) => display.log(`retry ${attempt} after: ${error.message}`),
+        (error, attempt, delayMs) => display.log(describeRetry(attempt, delayMs, error)),
       );
     } finally {
       display.stop();

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { mirrorDownload, mirrorUpload, type MirrorEvent } from '../../client/mirror.js';
 import { parseFtpUrl } from './ftp-url.js';
-import { clientFactory, resolveCredentials, type ClientCommandOptions } from './client-session.js';
+import { clientFactory, describeRetry, resolveCredentials, type ClientCommandOptions } from './client-session.js';
 import { parseCount, withClientOptions } from './client-command-options.js';
 import { createTransferDisplay, formatBytes, printableName, type TransferDisplay } from './transfer-display.js';
 
@@ -70,7 +70,7 @@ function showEvent(display: TransferDisplay, event: MirrorEvent): void {
       display.finish(event.path, event.transferredBytes);
       break;
     case 'file-retry':
-      display.log(`retry ${event.attempt} of ${printableName(event.path)}: ${event.error.message}`);
+      display.log(describeRetry(event.attempt, event.delayMs, event.error, printableName(event.path)));
       break;
     case 'file-failed':
       display.log(`failed ${printableName(event.path)}: ${event.error.message}`);

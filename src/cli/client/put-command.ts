@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { joinRemotePath } from '../../client/remote-path.js';
 import { parseFtpUrl } from './ftp-url.js';
-import { clientFactory, resolveCredentials, withClient, type ClientCommandOptions } from './client-session.js';
+import { clientFactory, describeRetry, resolveCredentials, withClient, type ClientCommandOptions } from './client-session.js';
 import { withClientOptions } from './client-command-options.js';
 import { createTransferDisplay } from './transfer-display.js';
 
@@ -40,7 +40,7 @@ export function registerPutCommand(program: Command): void {
             });
             display.finish(basename(file), result.transferredBytes, result.startOffset > 0 ? `resumed at ${result.startOffset}` : undefined);
           },
-          (error, attempt) => display.log(`retry ${attempt} after: ${error.message}`),
+          (error, attempt, delayMs) => display.log(describeRetry(attempt, delayMs, error)),
         );
       }
     } finally {
