@@ -75,8 +75,12 @@ class PlainDisplay implements TransferDisplay {
   stop(): void {}
 }
 
+/** Signals whose default action ends the process at once, without any `finally` running. */
+const terminatingSignals = ['SIGINT', 'SIGTERM'] as const;
+
 class BarDisplay implements TransferDisplay {
   private readonly bars: cliProgress.MultiBar;
+  private isStopped = false;
   private readonly fileBars = new Map<string, cliProgress.SingleBar>();
   private overall: cliProgress.SingleBar | null = null;
   private overallDone = 0;
@@ -93,6 +97,7 @@ class BarDisplay implements TransferDisplay {
       },
       cliProgress.Presets.shades_classic,
     );
+    for (const signal of terminatingSignals) process.on(signal, this.onTerminatingSignal);
   }
   start(label: string, totalBytes: number | undefined): void {
     const bar = this.bars.create(totalBytes ?? 0, 0, this.payload(label, 0, totalBytes, 0));
@@ -130,8 +135,22 @@ class BarDisplay implements TransferDisplay {
     this.bars.log(`${message}\n`);
   }
   stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    for (const signal of terminatingSignals) process.off(signal, this.onTerminatingSignal);
     this.bars.stop();
   }
+  /**
+   * Ctrl-C or a kill during a transfer: the bars hid the cursor (hideCursor), and the signal's
+   * default action would end the process with the terminal's cursor still hidden. Stop the bars
+   * (which writes the show-cursor sequence; TTY writes are synchronous), then raise the signal
+   * again with no listener left, so the process still ends by that signal (exit status 130/143).
+   * cli-progress's own gracefulExit stops the bars but then keeps the process running.
+   */
+  private readonly onTerminatingSignal = (signal: NodeJS.Signals): void => {
+    this.stop();
+    process.kill(process.pid, signal);
+  };
   private payload(label: string, bytes: number, totalBytes: number | undefined, bytesPerSecond: number) {
     const name = printableName(label);
     return {
