@@ -42,6 +42,8 @@ export function checkGuards(context: CommandContext, spec: CommandSpec | undefin
 export function dispatchCommand(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): Promise<void> | void {
   // RFC 959 §4.1.3: RNTO must immediately follow RNFR; anything else cancels the pending rename.
   if (spec?.name !== 'RNTO') context.state.renameFrom = null;
+  // RFC 3659 §5.5: REST must come right before its transfer; anything unrelated in between drops it.
+  if (!spec?.keepsRestartOffset) context.state.restartOffset = 0;
   const refusal = checkGuards(context, spec, command);
   if (refusal || !spec) {
     context.reply(refusal!.replyCode, refusal!.text);

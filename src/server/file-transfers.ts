@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import type { VirtualPath } from '../protocol/virtual-path.js';
-import type { WriteOptions } from '../storage/storage.js';
+import type { DownloadSource, UploadTarget, WriteOptions } from '../storage/storage.js';
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import type { TransferOutcome } from './data/transfer.js';
@@ -59,27 +59,29 @@ function reportTransfer(context: CommandContext, direction: 'download' | 'upload
 export async function sendFile(context: CommandContext, path: VirtualPath, displayName: string): Promise<void> {
   const account = context.requireAccount();
   const offset = takeRestartOffset(context);
-  // One open gives the stream and its size (a separate stat would cost two more thread-pool trips);
-  // a directory fails here as 550 "Is a directory".
-  const source = await account.storage.openRead(path, { start: offset });
-  const size = source.size;
+  let source: DownloadSource | null = null;
   let isSourceHandedOver = false;
   try {
-    if (offset > size) throw new CommandError(ReplyCode.FileUnavailable, 'Restart offset is beyond the end of the file.');
-    const outcome = await context.transfers.run({
-      openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${size - offset} bytes).`,
-      move: async (socket, signal) => {
-        isSourceHandedOver = true;
-        const stages = middleStages(context, 'download');
-        // Plain binary download: let the storage write into the socket itself (recycled buffers).
-        if (stages.length === 0 && source.sendTo) await source.sendTo(socket, signal);
-        else await pipeThrough(source.stream, stages, socket, signal);
-        return socket.bytesWritten;
-      },
+    const outcome = await context.transfers.run(async () => {
+      // One open gives the stream and its size (a separate stat would cost two more thread-pool
+      // trips); a directory fails here as 550 "Is a directory".
+      const opened = (source = await account.storage.openRead(path, { start: offset }));
+      if (offset > opened.size) throw new CommandError(ReplyCode.FileUnavailable, 'Restart offset is beyond the end of the file.');
+      return {
+        openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${opened.size - offset} bytes).`,
+        move: async (socket, signal) => {
+          isSourceHandedOver = true;
+          const stages = middleStages(context, 'download');
+          // Plain binary download: let the storage write into the socket itself (recycled buffers).
+          if (stages.length === 0 && opened.sendTo) await opened.sendTo(socket, signal);
+          else await pipeThrough(opened.stream, stages, socket, signal);
+          return socket.bytesWritten;
+        },
+      };
     });
     reportTransfer(context, 'download', path, outcome);
   } finally {
-    if (!isSourceHandedOver) source.discard();
+    if (!isSourceHandedOver) (source as DownloadSource | null)?.discard();
   }
 }
 
@@ -95,34 +97,40 @@ export async function receiveFile(
     mode: offset > 0 && options.mode === 'truncate' ? { offset } : options.mode,
     ...(options.isExclusive ? { isExclusive: true } : {}),
   };
-  const target = await account.storage.openWrite(path, writeOptions);
-  const stages = middleStages(context, 'upload');
-  // Plain binary upload to a storage with a fast path: splice the socket into the file, or read it
-  // into a recycled buffer written inline (a TLS socket's chunks are copied into that buffer).
-  const receiver = stages.length === 0 && offersFastUpload(target) ? new UploadReceiver(target) : null;
+  let target: UploadTarget | null = null;
   let isTargetHandedOver = false;
   try {
-    const outcome = await context.transfers.run({
-      openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
-      ...(options.completionText ? { completionText: options.completionText } : {}),
-      ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),
-      move: async (socket, signal, readsInto) => {
-        isTargetHandedOver = true;
-        if (receiver) {
-          await receiver.receive(socket, signal, readsInto);
-          return receiver.bytesReceived;
-        }
-        await pipeThrough(socket, stages, target.stream, signal);
-        return socket.bytesRead;
-      },
+    const outcome = await context.transfers.run(async () => {
+      // Opened (and truncated) only after the data-connection checks: STOR without PASV/PORT is a
+      // 425 that leaves the file as it was.
+      const opened = (target = await account.storage.openWrite(path, writeOptions));
+      const stages = middleStages(context, 'upload');
+      // Plain binary upload to a storage with a fast path: splice the socket into the file, or read
+      // it into a recycled buffer written inline (a TLS socket's chunks are copied into that buffer).
+      const receiver = stages.length === 0 && offersFastUpload(opened) ? new UploadReceiver(opened) : null;
+      return {
+        openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
+        ...(options.completionText ? { completionText: options.completionText } : {}),
+        ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),
+        move: async (socket, signal, readsInto) => {
+          isTargetHandedOver = true;
+          if (receiver) {
+            await receiver.receive(socket, signal, readsInto);
+            return receiver.bytesReceived;
+          }
+          await pipeThrough(socket, stages, opened.stream, signal);
+          return socket.bytesRead;
+        },
+      };
     });
     reportTransfer(context, 'upload', path, outcome);
   } finally {
     // Data connection never opened: give the storage back its handle (partial-file policy applies).
-    if (!isTargetHandedOver) {
+    const unused = isTargetHandedOver ? null : (target as UploadTarget | null);
+    if (unused) {
       // Regression: destroying with an error and no listener crashed the process (STOR without PASV).
-      target.stream.on('error', () => undefined);
-      target.stream.destroy(new Error('upload cancelled before data arrived'));
+      unused.stream.on('error', () => undefined);
+      unused.stream.destroy(new Error('upload cancelled before data arrived'));
     }
   }
 }

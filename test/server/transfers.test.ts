@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
@@ -241,4 +241,86 @@ test('active connections to an unreachable port get 425', async (t) => {
   connection.write('LIST\r\n');
   assert.equal((await connection.nextReply()).replyCode, 150);
   assert.equal((await connection.nextReply()).replyCode, 425);
+});
+
+test('STOR, APPE, STOU and REST + STOR without a data connection leave the files as they were', async (t) => {
+  // Regression: the file was opened (and truncated, or created) before the 425.
+  const { port, root } = await startTestServer(t);
+  const payload = randomPayload(1000);
+  await writeFile(join(root, 'keep.bin'), payload);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('STOR keep.bin', 425);
+  await connection.expect('APPE keep.bin', 425);
+  await connection.expect('REST 100', 350);
+  await connection.expect('STOR keep.bin', 425);
+  await connection.expect('STOU', 425);
+  await connection.expect('STOU fresh.txt', 425);
+  assert.equal(sha256(await readFile(join(root, 'keep.bin'))), sha256(payload));
+  assert.deepEqual(await readdir(root), ['keep.bin']);
+});
+
+test('a REST offset survives PASV and TYPE but any other command drops it', async (t) => {
+  const { port, root } = await startTestServer(t);
+  const payload = randomPayload(100000);
+  await writeFile(join(root, 'file.bin'), payload);
+  const connection = await RawFtpConnection.login(t, port);
+  // REST, then the parameter commands, then RETR: the offset applies.
+  await connection.expect('REST 40000', 350);
+  await connection.expect('TYPE I', 200);
+  let data = await connection.openPassive(t);
+  connection.write('RETR file.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  assert.equal(sha256(await readAll(data)), sha256(payload.subarray(40000)));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  // REST, SIZE, CWD, then RETR: the whole file (regression: 99,995 bytes were sent).
+  await connection.expect('REST 5', 350);
+  await connection.expect('SIZE file.bin', 213);
+  await connection.expect('CWD /', 250);
+  data = await connection.openPassive(t);
+  connection.write('RETR file.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  assert.equal(sha256(await readAll(data)), sha256(payload));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  // REST, a listing, then STOR: written from byte 0 (regression: NUL-padded "\0\0\0\0\0hello").
+  await connection.expect('REST 5', 350);
+  data = await connection.openPassive(t);
+  connection.write('MLSD\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  await readAll(data);
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  data = await connection.openPassive(t);
+  connection.write('STOR r.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  await writeAndEnd(data, Buffer.from('hello'));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal(await readFile(join(root, 'r.bin'), 'utf8'), 'hello');
+  // A new unique file has nothing to resume: REST right before STOU does not pad it either.
+  data = await connection.openPassive(t);
+  await connection.expect('REST 7', 350);
+  connection.write('STOU\r\n');
+  const opening = await connection.nextReply();
+  assert.equal(opening.replyCode, 150);
+  await writeAndEnd(data, Buffer.from('hello'));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal(await readFile(join(root, /FILE: (.+)$/.exec(opening.lines[0]!)![1]!), 'utf8'), 'hello');
+});
+
+test('ABOR pipelined right behind RETR aborts it before a byte is sent', async (t) => {
+  // Regression: ABOR was queued behind the RETR while the file was opened; the whole transfer ran.
+  const { port, root } = await startTestServer(t);
+  await writeFile(join(root, 'big.bin'), randomPayload(16 * 1024 * 1024));
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  connection.write('RETR big.bin\r\nABOR\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 426);
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal((await readAll(data)).length, 0);
+  await connection.expect('PWD', 257);
+  // The session transfers normally afterwards.
+  const next = await connection.openPassive(t);
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  assert.equal((await readAll(next)).length, 16 * 1024 * 1024);
+  assert.equal((await connection.nextReply()).replyCode, 226);
 });

@@ -4,6 +4,7 @@ import type { CommandSpec } from './command-spec.js';
 /** APPE (RFC 959 §4.1.3): upload, appending to the file (created when missing). */
 export const appeCommand: CommandSpec = {
   name: 'APPE',
+  keepsRestartOffset: true,
   help: 'APPE <sp> pathname',
   argument: 'path',
   permission: 'append',

@@ -21,6 +21,12 @@ export interface CommandSpec {
   readonly requiresLogin?: boolean;
   /** The permission the account must hold. */
   readonly permission?: Permission;
+  /**
+   * A pending REST offset survives this command: the transfer commands that take it (RETR, STOR,
+   * APPE) and the parameter commands a client may send between REST and them (PASV, TYPE, …).
+   * Any other command drops it, so a stale offset never cuts or pads a later upload.
+   */
+  readonly keepsRestartOffset?: boolean;
   /** Runs immediately even while a transfer is in progress (ABOR, STAT, NOOP, QUIT). */
   readonly allowedDuringTransfer?: boolean;
   /** The line this command adds to FEAT (RFC 2389), if any. */

@@ -8,6 +8,7 @@ import type { CommandSpec } from './command-spec.js';
 /** EPRT (RFC 2428 §2): active mode to an IPv4 or IPv6 address. */
 export const eprtCommand: CommandSpec = {
   name: 'EPRT',
+  keepsRestartOffset: true,
   help: 'EPRT <sp> |proto|address|port|',
   argument: 'required',
   featLine: 'EPRT',

@@ -7,6 +7,7 @@ import type { CommandSpec } from './command-spec.js';
 /** EPSV (RFC 2428 §3): passive mode for IPv4 and IPv6; "EPSV ALL" locks the session to EPSV. */
 export const epsvCommand: CommandSpec = {
   name: 'EPSV',
+  keepsRestartOffset: true,
   help: 'EPSV [<sp> 1 | 2 | ALL]',
   argument: 'optional',
   featLine: 'EPSV',

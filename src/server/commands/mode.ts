@@ -5,6 +5,7 @@ import type { CommandSpec } from './command-spec.js';
 /** MODE (RFC 959 §4.1.2): only Stream mode. */
 export const modeCommand: CommandSpec = {
   name: 'MODE',
+  keepsRestartOffset: true,
   help: 'MODE <sp> S',
   argument: 'required',
   handle(context, argument) {

@@ -13,6 +13,7 @@ export function advertisedPassiveAddress(context: CommandContext): string {
 /** PASV (RFC 959 §4.1.2): listen on a passive port and advertise an IPv4 address. */
 export const pasvCommand: CommandSpec = {
   name: 'PASV',
+  keepsRestartOffset: true,
   help: 'PASV',
   argument: 'none',
   async handle(context) {

@@ -7,6 +7,7 @@ import type { CommandSpec } from './command-spec.js';
  */
 export const pbszCommand: CommandSpec = {
   name: 'PBSZ',
+  keepsRestartOffset: true,
   help: 'PBSZ <sp> 0',
   argument: 'required',
   requiresLogin: false,

@@ -7,6 +7,7 @@ import type { CommandSpec } from './command-spec.js';
 /** PORT (RFC 959 §4.1.2): active mode to an IPv4 address. */
 export const portCommand: CommandSpec = {
   name: 'PORT',
+  keepsRestartOffset: true,
   help: 'PORT <sp> h1,h2,h3,h4,p1,p2',
   argument: 'required',
   handle(context, argument) {

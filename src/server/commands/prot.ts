@@ -10,6 +10,7 @@ const protectionLevelNotSupported = 536;
  */
 export const protCommand: CommandSpec = {
   name: 'PROT',
+  keepsRestartOffset: true,
   help: 'PROT <sp> C|P',
   argument: 'required',
   requiresLogin: false,

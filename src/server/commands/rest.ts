@@ -5,6 +5,7 @@ import type { CommandSpec } from './command-spec.js';
 /** REST (RFC 3659 §5, stream mode): the byte offset for the next RETR or STOR. */
 export const restCommand: CommandSpec = {
   name: 'REST',
+  keepsRestartOffset: true,
   help: 'REST <sp> byte-offset',
   argument: 'required',
   featLine: 'REST STREAM',

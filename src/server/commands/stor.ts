@@ -4,6 +4,7 @@ import type { CommandSpec } from './command-spec.js';
 /** STOR (RFC 959 §4.1.3): upload, replacing the file (or from the REST offset). */
 export const storCommand: CommandSpec = {
   name: 'STOR',
+  keepsRestartOffset: true,
   help: 'STOR <sp> pathname',
   argument: 'path',
   permission: 'write',

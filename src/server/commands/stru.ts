@@ -5,6 +5,7 @@ import type { CommandSpec } from './command-spec.js';
 /** STRU (RFC 959 §4.1.2): only File structure. */
 export const struCommand: CommandSpec = {
   name: 'STRU',
+  keepsRestartOffset: true,
   help: 'STRU <sp> F',
   argument: 'required',
   handle(context, argument) {

@@ -8,6 +8,7 @@ import type { CommandSpec } from './command-spec.js';
  */
 export const typeCommand: CommandSpec = {
   name: 'TYPE',
+  keepsRestartOffset: true,
   help: 'TYPE <sp> type-code (A, A N, I, L 8)',
   argument: 'required',
   handle(context, argument) {

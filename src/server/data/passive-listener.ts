@@ -63,12 +63,14 @@ export class PassiveListener {
 
   /** Stop listening and drop any accepted-but-unused socket. Idempotent. */
   close(): void {
+    // Before the isClosed check: the one-shot accept marks the listener closed while still holding
+    // the client's socket, which a new PASV or an ABOR must drop (it leaked until the session ended).
+    this.acceptedSocket?.destroy();
+    this.acceptedSocket = null;
     if (this.isClosed) return;
     this.isClosed = true;
     clearTimeout(this.acceptTimer);
     this.server.close();
-    this.acceptedSocket?.destroy();
-    this.acceptedSocket = null;
     this.waiter?.reject(new CommandError(ReplyCode.CannotOpenDataConnection, 'Data connection setup was cancelled.'));
     this.waiter = null;
   }

@@ -44,9 +44,17 @@ export interface TransferRunnerOptions {
   logFailure(error: unknown): void;
 }
 
+/**
+ * A transfer whose source or target is opened only after the data-connection checks passed (no
+ * PASV/PORT is a 425 before the file is touched) and while the runner already counts as active
+ * (an ABOR pipelined right behind RETR/STOR aborts it). Errors it throws are the command's own
+ * (550, …) and propagate to the caller; nothing was replied for the transfer yet.
+ */
+export type TransferPreparation = () => Promise<TransferSpec>;
+
 interface ActiveTransfer {
   readonly controller: AbortController;
-  readonly spec: TransferSpec;
+  spec: TransferSpec | null;
   readonly finished: Promise<void>;
   readonly startedAt: number;
   socket: Socket | null;
@@ -73,23 +81,36 @@ export class TransferRunner {
   describe(): string | null {
     if (!this.active) return null;
     const socket = this.active.socket;
-    const bytes = this.active.spec.bytesMoved?.() ?? (socket ? socket.bytesRead + socket.bytesWritten : 0);
+    const bytes = this.active.spec?.bytesMoved?.() ?? (socket ? socket.bytesRead + socket.bytesWritten : 0);
     return `Transfer in progress: ${bytes} bytes so far, ${Math.round((Date.now() - this.active.startedAt) / 1000)} s.`;
   }
 
-  /** Run one transfer to its final reply; never throws. */
-  async run(spec: TransferSpec): Promise<TransferOutcome> {
+  /**
+   * Run one transfer to its final reply. Never throws for a spec; with a preparation, throws only
+   * what the preparation threw. Becomes active synchronously, before its first await.
+   */
+  async run(specOrPreparation: TransferSpec | TransferPreparation): Promise<TransferOutcome> {
     const controller = new AbortController();
     let markFinished!: () => void;
     const active: ActiveTransfer = {
       controller,
-      spec,
+      spec: null,
       finished: new Promise<void>((resolve) => (markFinished = resolve)),
       startedAt: Date.now(),
       socket: null,
     };
     this.active = active;
     try {
+      const refused = this.refusal(active);
+      if (refused) return refused;
+      const spec = typeof specOrPreparation === 'function' ? await specOrPreparation() : specOrPreparation;
+      active.spec = spec;
+      if (controller.signal.aborted) {
+        // ABOR arrived while the file was being opened: no 150 yet; the prepared connection goes too.
+        this.options.channel.close();
+        this.options.reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+        return { status: 'aborted', replyCode: ReplyCode.ConnectionClosedTransferAborted, bytes: 0, durationMs: Date.now() - active.startedAt };
+      }
       return await this.execute(spec, active);
     } finally {
       this.active = null;
@@ -112,6 +133,19 @@ export class TransferRunner {
     return true;
   }
 
+  /** The reply-and-outcome for a transfer the data-channel policy refuses, or null when it may go on. */
+  private refusal(active: ActiveTransfer): TransferOutcome | null {
+    try {
+      // No PASV/PORT yet (425), or RFC 4217 §10's data-protection refusal (vsftpd's 522): before 150.
+      this.options.channel.assertTransferAllowed();
+      return null;
+    } catch (error) {
+      const { replyCode, text } = replyForError(error);
+      this.options.reply(replyCode, text);
+      return { status: 'failed', replyCode, bytes: 0, durationMs: Date.now() - active.startedAt };
+    }
+  }
+
   private async execute(spec: TransferSpec, active: ActiveTransfer): Promise<TransferOutcome> {
     const { reply } = this.options;
     const signal = active.controller.signal;
@@ -121,15 +155,6 @@ export class TransferRunner {
       bytes,
       durationMs: Date.now() - active.startedAt,
     });
-
-    try {
-      // RFC 4217 §10: a data-protection refusal comes before 150, as vsftpd's 522.
-      this.options.channel.assertTransferAllowed();
-    } catch (error) {
-      const { replyCode, text } = replyForError(error);
-      reply(replyCode, text);
-      return outcome('failed', replyCode, 0);
-    }
     reply(ReplyCode.FileStatusOk, spec.openingText);
     let socket: Socket;
     let readsInto: boolean;
