@@ -35,6 +35,14 @@ const sessionsBySocket = new WeakMap<Socket, Session>();
 
 /** Queued commands beyond this pause reading from the socket (backpressure for pipelining clients). */
 const maxQueuedCommands = 32;
+/**
+ * Unsent reply bytes beyond this stop the session reading and running commands until the client
+ * reads: a client that pipelines commands and never reads the replies must not make the server
+ * buffer them without limit (a NOOP flood grew the process by 1 GB in 15 s).
+ */
+const maxPendingReplyBytes = 64 * 1024;
+/** Sessions waiting for their control socket to drain (a set, not a field: idle sessions stay small). */
+const sessionsAwaitingDrain = new WeakSet<Session>();
 /** Overlong lines tolerated per session before it is closed. */
 const maxOverlongLines = 3;
 
@@ -209,6 +217,27 @@ export class Session implements CommandContext {
   reply(replyCode: number, text: string | readonly string[]): void {
     if (this.isClosed || this.socket.destroyed) return;
     this.socket.write(formatReply(replyCode, text));
+    if (this.isReplyBacklogged) this.holdInputUntilDrained();
+  }
+
+  private get isReplyBacklogged(): boolean {
+    return this.socket.writableLength > maxPendingReplyBytes;
+  }
+
+  /** Stop reading commands until the client has read the pending replies ('drain'). */
+  private holdInputUntilDrained(): void {
+    if (sessionsAwaitingDrain.has(this)) return;
+    sessionsAwaitingDrain.add(this);
+    this.socket.pause();
+    this.socket.once('drain', Session.onControlDrain);
+  }
+
+  private static onControlDrain(this: Socket): void {
+    const session = sessionsBySocket.get(this);
+    if (!session) return;
+    sessionsAwaitingDrain.delete(session);
+    if ((session.queue?.length ?? 0) < maxQueuedCommands / 2) this.resume();
+    void session.processQueue();
   }
 
   requireAccount(): Account {
@@ -305,7 +334,9 @@ export class Session implements CommandContext {
     const command = parseCommandLine(line);
     if (!command) return; // RFC 959 has no empty command; ignore blank lines like vsftpd.
     const spec = this.registry.lookup(command.verb);
-    if (spec?.allowedDuringTransfer && this.isTransferring) {
+    // While replies are backed up only ABOR jumps the queue: a NOOP flood during a transfer would
+    // otherwise add replies past the limit without ever waiting.
+    if (spec?.allowedDuringTransfer && this.isTransferring && (spec.name === 'ABOR' || !this.isReplyBacklogged)) {
       void this.execute(command);
       return;
     }
@@ -320,8 +351,9 @@ export class Session implements CommandContext {
     this.isProcessing = true;
     try {
       for (let queue = this.queue; queue !== null && queue.length > 0 && !this.isClosed; queue = this.queue) {
+        if (this.isReplyBacklogged) return; // onControlDrain runs the rest
         const command = queue.shift()!;
-        if (queue.length < maxQueuedCommands / 2 && this.socket.isPaused()) this.socket.resume();
+        if (queue.length < maxQueuedCommands / 2 && this.socket.isPaused() && !sessionsAwaitingDrain.has(this)) this.socket.resume();
         const running = this.execute(command);
         if (running) await running;
       }

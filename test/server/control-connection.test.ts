@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { test } from 'node:test';
+import { connect, type Socket } from 'node:net';
+import { test, type TestContext } from 'node:test';
 import { RawFtpConnection } from '../helpers/raw-ftp.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -125,4 +126,63 @@ test('refuses connections beyond the per-IP limit with 421 and keeps the others'
   const { greeting } = await RawFtpConnection.open(t, port);
   assert.equal(greeting.replyCode, 421);
   await first.expect('NOOP', 200);
+});
+
+/** A raw control connection that does not read (yet): what a client flooding commands looks like. */
+async function openUnreadConnection(t: TestContext, port: number): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port });
+  t.after(() => socket.destroy());
+  await once(socket, 'connect');
+  socket.pause();
+  return socket;
+}
+
+test('a client that sends commands and never reads the replies is not read further (replies stay bounded)', async (t) => {
+  // Regression: every reply was buffered in the server; a NOOP flood grew the process by 1 GB in 15 s.
+  const { port, server } = await startTestServer(t);
+  // The server's end of the control connection, to look at what it buffers and reads.
+  const serverSockets: Socket[] = [];
+  const onConnection = server.onConnection.bind(server);
+  server.onConnection = (socket, ...rest) => {
+    serverSockets.push(socket);
+    onConnection(socket, ...rest);
+  };
+  const flooder = await openUnreadConnection(t, port);
+  const piece = Buffer.alloc(64 * 1024 - 4, 'NOOP\r\n');
+  for (let index = 0; index < 256; index++) flooder.write(piece);
+  // Once its reply limit and the kernel's socket buffers are full the server stops reading; without
+  // backpressure it goes on reading and buffering replies (MBs within these seconds).
+  const serverSocket = serverSockets[0]!;
+  let bytesRead = -1;
+  for (let round = 0; round < 10 && serverSocket.bytesRead !== bytesRead; round++) {
+    bytesRead = serverSocket.bytesRead;
+    await delay(1000);
+  }
+  assert.equal(serverSocket.bytesRead, bytesRead, 'the server kept reading');
+  assert.ok(serverSocket.writableLength <= 64 * 1024 + 100, `server buffers ${serverSocket.writableLength} reply bytes`);
+  const other = await RawFtpConnection.login(t, port);
+  await other.expect('NOOP', 200);
+  flooder.destroy();
+  for (let round = 0; round < 100 && server.sessionCount > 1; round++) await delay(20);
+  assert.equal(server.sessionCount, 1);
+});
+
+test('a client that pipelines many commands and reads the replies late gets every reply, in order', async (t) => {
+  const { port } = await startTestServer(t);
+  const client = await openUnreadConnection(t, port);
+  const count = 100_000;
+  client.write('NOOP\r\n'.repeat(count) + 'SYST\r\n');
+  await delay(500); // the server fills its reply limit and waits for the client to read
+  client.resume();
+  let text = '';
+  client.setEncoding('latin1');
+  for await (const chunk of client) {
+    text += chunk as string;
+    if (text.includes('\r\n215 ')) break;
+  }
+  const codes = text.trimEnd().split('\r\n').map((line) => line.slice(0, 3));
+  assert.equal(codes[0], '220');
+  assert.equal(codes.filter((code) => code === '200').length, count);
+  assert.equal(codes.at(-1), '215');
+  assert.equal(codes.length, count + 2);
 });
