@@ -26,6 +26,7 @@ export {
   FtpBusyError,
   FtpLimitExceededError,
   FtpUnsafeNameError,
+  FtpDirectoryAliasError,
   FtpDataConnectionError,
   FtpAbortError,
   FtpTlsError,
