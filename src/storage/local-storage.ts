@@ -14,6 +14,7 @@ import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type Ordered
 import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
 import { LocalDownload } from './local-download.js';
+import { claimUploadLock, diskFileKey, type ReleaseUploadLock } from './upload-lock.js';
 import { createStorageError, StorageError, type FileStat, type OrderedListing, type ReadOptions, type Storage, type UploadTarget, type ReceivingUpload, type DownloadSource, type WriteOptions } from './storage.js';
 
 /** Options for LocalStorage. */
@@ -411,6 +412,8 @@ export class LocalStorage implements Storage {
    * The stream's 'finish' fires only after the data is written and the descriptor closed (and, with
    * atomic uploads, the file renamed into place). A stream destroyed before finishing keeps what
    * was written, except an atomic upload, whose temporary file is removed.
+   * An upload that writes in place holds the file's upload lock (upload-lock.ts) until its
+   * descriptor is closed: another one meanwhile is refused with busy, whatever path it came by.
    */
   async openWrite(virtualPath: VirtualPath, options: WriteOptions): Promise<UploadTarget> {
     const mode = options.mode;
@@ -435,42 +438,47 @@ export class LocalStorage implements Storage {
       } catch (error) {
         throw toStorageError(error);
       }
-      return uploadTargetOf(new FileUploadStream(fd, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }), this.#io);
+      return uploadTargetOf(new FileUploadStream(fd, this.#io, 0, false, { temporary, target: resolved.real, isExclusive }, null), this.#io);
     }
 
+    // No O_TRUNC: a STOR cuts the file only once it holds the upload lock (as vsftpd: open, lock,
+    // ftruncate), so a second upload refused as busy leaves the running one's bytes alone.
     let flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | exclusiveFlag | noFollow;
-    if (mode === 'truncate') flags |= fsConstants.O_TRUNC;
     if (mode === 'append') flags |= fsConstants.O_APPEND;
     const position = typeof mode === 'object' ? mode.offset : 0;
-    const inlineFd = this.#io.isAllowed ? this.#openForWriteInline(resolved.real, flags, typeof mode === 'object' ? position : null) : null;
-    if (inlineFd !== null) return uploadTargetOf(new FileUploadStream(inlineFd, this.#io, position, mode === 'append', null), this.#io);
+    const truncateAt = mode === 'append' ? null : position;
+    const inline = this.#io.isAllowed ? this.#openForWriteInline(resolved.real, flags, truncateAt) : null;
+    if (inline !== null) return uploadTargetOf(new FileUploadStream(inline.fd, this.#io, position, mode === 'append', null, inline.releaseLock), this.#io);
     let fd: number;
     try {
       fd = await openFileDescriptor(resolved.real, flags);
     } catch (error) {
       throw toStorageError(error);
     }
+    let releaseLock: ReleaseUploadLock | null = null;
     try {
       const stats = await new Promise<Stats>((resolve, reject) => fstat(fd, (error, result) => (error ? reject(error) : resolve(result))));
       if (stats.isDirectory()) throw storageError('is-a-directory');
       if (!stats.isFile()) throw storageError('permission-denied'); // a FIFO or device: never written to
-      if (typeof mode === 'object') {
-        await new Promise<void>((resolve, reject) => ftruncate(fd, position, (error) => (error ? reject(error) : resolve())));
+      releaseLock = claimUploadLock(diskFileKey(stats));
+      if (truncateAt !== null && needsTruncation(truncateAt, stats.size)) {
+        await new Promise<void>((resolve, reject) => ftruncate(fd, truncateAt, (error) => (error ? reject(error) : resolve())));
       }
     } catch (error) {
+      releaseLock?.();
       closeDescriptor(fd, () => undefined);
       throw toStorageError(error);
     }
-    return uploadTargetOf(new FileUploadStream(fd, this.#io, position, mode === 'append', null), this.#io);
+    return uploadTargetOf(new FileUploadStream(fd, this.#io, position, mode === 'append', null, releaseLock), this.#io);
   }
 
   /**
-   * The common case of openWrite (not atomic) without the thread pool: open, a regular file, cut at
-   * `truncateAt` for REST + STOR. Anything else (an error, a directory, …) returns null and the
-   * asynchronous path decides, so both give the same answers. Saves the open's and fstat's
-   * thread-pool round trips of every upload.
+   * The common case of openWrite (not atomic) without the thread pool: open, a regular file, take
+   * the upload lock, cut at `truncateAt` (STOR, REST + STOR). A file another upload holds throws
+   * busy; anything else (an error, a directory, …) returns null and the asynchronous path decides,
+   * so both give the same answers. Saves the open's and fstat's thread-pool round trips of every upload.
    */
-  #openForWriteInline(real: string, flags: number, truncateAt: number | null): number | null {
+  #openForWriteInline(real: string, flags: number, truncateAt: number | null): { fd: number; releaseLock: ReleaseUploadLock } | null {
     let opened;
     try {
       opened = this.#io.openRegularFile(real, flags);
@@ -478,10 +486,18 @@ export class LocalStorage implements Storage {
       return null;
     }
     if (opened === null) return null;
+    let releaseLock: ReleaseUploadLock;
     try {
-      if (truncateAt !== null) this.#io.run(() => ftruncateSync(opened.fd, truncateAt));
-      return opened.fd;
+      releaseLock = claimUploadLock(diskFileKey(opened.stats));
+    } catch (error) {
+      closeSync(opened.fd);
+      throw error;
+    }
+    try {
+      if (truncateAt !== null && needsTruncation(truncateAt, opened.stats.size)) this.#io.run(() => ftruncateSync(opened.fd, truncateAt));
+      return { fd: opened.fd, releaseLock };
     } catch {
+      releaseLock();
       closeSync(opened.fd);
       return null; // the asynchronous path reports it
     }
@@ -596,6 +612,15 @@ function typeOf(stats: BigIntStats | Stats): FileStat['type'] {
   return typeOfMode(Number(stats.mode));
 }
 
+/**
+ * Whether an upload must cut a file of `size` bytes at `truncateAt`. A STOR (0) of a file that is
+ * already empty need not: that is every new file, and the thread-pool path saves a round trip.
+ * (Its modification time then changes only when bytes arrive; O_TRUNC changed it at the open.)
+ */
+function needsTruncation(truncateAt: number, size: number): boolean {
+  return !(truncateAt === 0 && size === 0);
+}
+
 /** open(2) through the thread pool (the callback API: cheaper per call than FileHandle's promise). */
 function openFileDescriptor(real: string, flags: number): Promise<number> {
   return new Promise((resolve, reject) => openDescriptor(real, flags, 0o666, (error, fd) => (error ? reject(error) : resolve(fd))));
@@ -670,6 +695,8 @@ class FileUploadStream extends Writable {
   readonly #io: InlineFileIo;
   readonly #isAppend: boolean;
   readonly #commit: AtomicCommit | null;
+  /** The in-place upload's claim on its file (upload-lock.ts), released once the descriptor is closed. */
+  readonly #releaseLock: ReleaseUploadLock | null;
   #position: number;
   #isClosed = false;
   #isCommitted = false;
@@ -683,7 +710,7 @@ class FileUploadStream extends Writable {
   #held: Buffer[] = [];
   #heldBytes = 0;
 
-  constructor(fd: number, io: InlineFileIo, position: number, isAppend: boolean, commit: AtomicCommit | null) {
+  constructor(fd: number, io: InlineFileIo, position: number, isAppend: boolean, commit: AtomicCommit | null, releaseLock: ReleaseUploadLock | null) {
     // Chunks queue here while a write is in flight; beyond this the socket is paused (backpressure).
     super({ highWaterMark: uploadWriteBytes });
     this.#fd = fd;
@@ -691,6 +718,7 @@ class FileUploadStream extends Writable {
     this.#position = position;
     this.#isAppend = isAppend;
     this.#commit = commit;
+    this.#releaseLock = releaseLock;
   }
 
   async #writeAll(buffers: Buffer[]): Promise<void> {
@@ -813,12 +841,19 @@ class FileUploadStream extends Writable {
     this.#accept(chunks.map((entry) => entry.chunk), callback);
   }
 
-  /** Close the descriptor: inline while the policy allows, else through the thread pool. */
+  /**
+   * Close the descriptor: inline while the policy allows, else through the thread pool. Then the
+   * file's upload lock goes, whatever close says: every write has settled by now (_final and
+   * _destroy wait for them), and a leaked lock would refuse uploads of this file until a restart.
+   * Both _final and _destroy end here, so every way an upload ends releases it.
+   */
   #close(): Promise<void> {
-    return this.#io.call(
-      () => closeSync(this.#fd),
-      () => new Promise((resolve, reject) => closeDescriptor(this.#fd, (error) => (error ? reject(error) : resolve()))),
-    );
+    return this.#io
+      .call(
+        () => closeSync(this.#fd),
+        () => new Promise<void>((resolve, reject) => closeDescriptor(this.#fd, (error) => (error ? reject(error) : resolve()))),
+      )
+      .finally(() => this.#releaseLock?.());
   }
 
   override _final(callback: (error?: Error | null) => void): void {

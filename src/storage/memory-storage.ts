@@ -6,6 +6,7 @@
 import { Readable, Writable } from 'node:stream';
 import { splitSegments, type VirtualPath } from '../protocol/virtual-path.js';
 import { createStorageError, StorageError, type FileStat, type ReadOptions, type Storage, type StorageErrorKind, type UploadTarget, type DownloadSource, type WriteOptions } from './storage.js';
+import { claimUploadLock } from './upload-lock.js';
 
 interface FileNode {
   readonly type: 'file';
@@ -137,7 +138,9 @@ export class MemoryStorage implements Storage {
   /**
    * Open a file for writing with the same semantics as LocalStorage: created or truncated at open,
    * append, or cut at { offset } (zero-filled if shorter) and written from there. Data is visible
-   * as it arrives; a destroyed stream keeps what was written (the non-atomic behaviour).
+   * as it arrives; a destroyed stream keeps what was written (the non-atomic behaviour). The file
+   * node is the upload lock's key (upload-lock.ts): until the stream finished or was destroyed,
+   * another openWrite of it is refused with busy, before it could truncate anything.
    */
   async openWrite(path: VirtualPath, options: WriteOptions): Promise<UploadTarget> {
     const mode = options.mode;
@@ -156,6 +159,7 @@ export class MemoryStorage implements Storage {
       parent.modifiedAt = new Date();
     }
     const file = node;
+    const releaseLock = claimUploadLock(file);
     if (mode === 'truncate') {
       file.chunks = [];
       file.size = 0;
@@ -171,6 +175,16 @@ export class MemoryStorage implements Storage {
         file.size += chunk.length;
         file.modifiedAt = new Date();
         callback();
+      },
+      // Released before 'finish' (so a next upload may start as soon as this one counts as done),
+      // and on destroy for every other ending; releasing twice is harmless.
+      final(callback) {
+        releaseLock();
+        callback();
+      },
+      destroy(error, callback) {
+        releaseLock();
+        callback(error);
       },
     });
     return { stream };

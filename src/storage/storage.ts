@@ -151,7 +151,12 @@ export interface Storage {
   listInOrder?(path: VirtualPath, include: (name: string) => boolean): Promise<OrderedListing>;
   /** Stream a file's bytes from an offset; StorageError('is-a-directory') for a directory. */
   openRead(path: VirtualPath, options?: ReadOptions): Promise<DownloadSource>;
-  /** Open a file for writing. The parent directory must exist. */
+  /**
+   * Open a file for writing. The parent directory must exist. One writer per file: while an upload
+   * that writes the file in place has it open (until its stream finished or was destroyed), another
+   * openWrite of that file, by whatever path, fails with StorageError('busy') and changes nothing.
+   * Readers are not refused. (An atomic back-end's truncating upload writes elsewhere and may skip it.)
+   */
   openWrite(path: VirtualPath, options: WriteOptions): Promise<UploadTarget>;
   /** Remove a file (not a directory). */
   deleteFile(path: VirtualPath): Promise<void>;

@@ -124,6 +124,80 @@ for (const [fileIo, spliced] of [['auto', true], ['auto', false], ['thread-pool'
   });
 }
 
+// Regression (hunt t9_concurrent): two sessions storing one name at once (non-atomic uploads) both
+// got 226 and the file was an interleaving of both uploads' 64 KiB chunks. Now the second writer
+// gets 450 while the first is still receiving. Every write path: splice(2), inline, thread pool.
+for (const [fileIo, spliced] of [['auto', true], ['auto', false], ['thread-pool', false]] as const) {
+  const paths = `fileIo '${fileIo}'${spliced ? ', spliced' : ''}`;
+  const skip = spliced && nativeSocketReceiver() === null && 'splice receiver not built';
+
+  test(`a second upload of a file being uploaded gets 450, the first completes intact and a later STOR works (${paths})`, { skip }, async (t) => {
+    setNativeSocketReceiverEnabledForTest(spliced);
+    t.after(() => setNativeSocketReceiverEnabledForTest(true));
+    const root = await makeTempDir(t);
+    await mkdir(join(root, 'sub'));
+    const { port } = await startTestServer(t, {
+      root,
+      fileIo,
+      users: [
+        { name: 'alice', password: 'secret' },
+        { name: 'bob', password: 'secret', home: join(root, 'sub') }, // reaches the file as /same.bin
+      ],
+    });
+    const first = await RawFtpConnection.login(t, port);
+    const second = await RawFtpConnection.login(t, port);
+    const bob = await RawFtpConnection.login(t, port, 'bob');
+    for (const connection of [first, second, bob]) await connection.expect('TYPE I', 200);
+    const payloadA = randomPayload(8 * 1024 * 1024);
+    const payloadB = randomPayload(3 * 1024 * 1024 + 7);
+
+    const firstData = await first.openPassive(t);
+    first.write('STOR sub/same.bin\r\n');
+    assert.equal((await first.nextReply()).replyCode, 150);
+    await new Promise<void>((resolve) => firstData.write(payloadA.subarray(0, 1024 * 1024), () => resolve()));
+
+    // STOR, APPE and REST + STOR of the same file, by the same and by another virtual path.
+    const refused = async (connection: RawFtpConnection, command: string): Promise<void> => {
+      await connection.openPassive(t);
+      const reply = await connection.send(command);
+      assert.equal(reply.replyCode, 450, `${command}: ${reply.replyCode} ${reply.lines.join(' ')}`);
+      assert.match(reply.lines.join(' '), /being uploaded by another session; try again later/);
+    };
+    await refused(second, 'STOR sub/same.bin');
+    await refused(second, 'APPE sub/same.bin');
+    await second.expect('REST 10', 350);
+    await refused(second, 'STOR sub/same.bin');
+    await refused(bob, 'STOR same.bin');
+
+    await writeAndEnd(firstData, payloadA.subarray(1024 * 1024));
+    assert.equal((await first.nextReply()).replyCode, 226);
+    assert.equal(sha256(await readFile(join(root, 'sub', 'same.bin'))), sha256(payloadA), 'the first upload is intact');
+
+    assert.equal(await store(t, second, 'sub/same.bin', payloadB), 226);
+    assert.equal(sha256(await readFile(join(root, 'sub', 'same.bin'))), sha256(payloadB));
+    await bob.expect('NOOP', 200);
+  });
+
+  test(`an upload cut off by its client leaves the file free for the next one (${paths})`, { skip }, async (t) => {
+    setNativeSocketReceiverEnabledForTest(spliced);
+    t.after(() => setNativeSocketReceiverEnabledForTest(true));
+    const { port, root } = await startTestServer(t, { fileIo });
+    const first = await RawFtpConnection.login(t, port);
+    const second = await RawFtpConnection.login(t, port);
+    for (const connection of [first, second]) await connection.expect('TYPE I', 200);
+    const data = await first.openPassive(t);
+    first.write('STOR cut.bin\r\n');
+    assert.equal((await first.nextReply()).replyCode, 150);
+    await new Promise<void>((resolve) => data.write(randomPayload(300 * 1024), () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // as the partial-file test above
+    data.resetAndDestroy();
+    assert.equal((await first.nextReply()).replyCode, 426);
+    const payload = randomPayload(2 * 1024 * 1024);
+    assert.equal(await store(t, second, 'cut.bin', payload), 226);
+    assert.equal(sha256(await readFile(join(root, 'cut.bin'))), sha256(payload));
+  });
+}
+
 test('download bandwidth is capped when configured', async (t) => {
   const { port, root } = await startTestServer(t, { bandwidth: { downloadBytesPerSecond: 400 * 1024, uploadBytesPerSecond: 0 } });
   const payload = randomPayload(400 * 1024);

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { normalizeVirtualPath, type VirtualPath } from '../../src/protocol/virtual-path.js';
-import { StorageError, type Storage, type StorageErrorKind, type WriteOptions } from '../../src/storage/storage.js';
+import { StorageError, type Storage, type StorageErrorKind, type UploadTarget, type WriteOptions } from '../../src/storage/storage.js';
+import { uploadLocksHeld } from '../../src/storage/upload-lock.js';
 
 /** A virtual path from a literal. */
 export function vp(text: string): VirtualPath {
@@ -59,6 +60,23 @@ function sha256(data: Buffer): string {
 export interface StorageContractOptions {
   /** False for back-ends that discard an upload destroyed midway (atomic uploads). Default true. */
   keepsPartialUploads?: boolean;
+  /**
+   * False for back-ends whose truncating uploads write elsewhere and replace the file at the end
+   * (atomic uploads): those need no lock, the last to finish wins. Default true.
+   */
+  locksTruncatingUploads?: boolean;
+}
+
+/** Write one chunk and wait until the stream accepted it. */
+function writeChunk(target: UploadTarget, data: string): Promise<void> {
+  return new Promise((resolve, reject) => target.stream.write(Buffer.from(data), (error) => (error ? reject(error) : resolve())));
+}
+
+/** End an upload stream and wait for 'finish'. */
+async function endAndFinish(target: UploadTarget, data?: string): Promise<void> {
+  const finished = once(target.stream, 'finish');
+  target.stream.end(data === undefined ? undefined : Buffer.from(data));
+  await finished;
 }
 
 /** Run the shared contract against a back-end; createStorage must give a fresh, empty root each time. */
@@ -68,6 +86,9 @@ export function runStorageContract(
   options: StorageContractOptions = {},
 ): void {
   const keepsPartialUploads = options.keepsPartialUploads ?? true;
+  const locksTruncatingUploads = options.locksTruncatingUploads ?? true;
+  /** Modes that write the file in place, and so take its upload lock, in this back-end. */
+  const inPlaceModes: readonly WriteOptions['mode'][] = ['append', { offset: 0 }, { offset: 3 }, ...(locksTruncatingUploads ? (['truncate'] as const) : [])];
   describe(`${name} meets the storage contract`, () => {
     let storage: Storage;
     let cleanup: () => Promise<void>;
@@ -77,6 +98,8 @@ export function runStorageContract(
     });
     afterEach(async () => {
       await cleanup();
+      // A claim left behind would refuse every later upload of that file until a restart.
+      assert.equal(uploadLocksHeld(), 0, 'every upload released its file');
     });
 
     describe('stat and list', () => {
@@ -328,6 +351,70 @@ export function runStorageContract(
         fromOffset.stream.destroy();
         assert.equal(fromOffset.size, whole.length, 'the size is the whole file, not what is left after the offset');
       });
+    });
+
+    // Regression: two sessions storing one name at once both got 226 and the file became an
+    // interleaving of both uploads' chunks.
+    describe('one writer per file', () => {
+      for (const firstMode of inPlaceModes) {
+        it(`refuses any upload of a file that a ${JSON.stringify(firstMode)} upload is writing with busy, and changes nothing`, async () => {
+          await writeFile(storage, '/same', 'old content');
+          const first = await storage.openWrite(vp('/same'), { mode: firstMode });
+          await writeChunk(first, 'first,');
+          for (const secondMode of inPlaceModes) {
+            const error = await expectKind(storage.openWrite(vp('/same'), { mode: secondMode }), 'busy');
+            assert.match(error.message, /being uploaded by another session; try again later/);
+          }
+          await endAndFinish(first, 'done');
+          const expected = firstMode === 'append' ? 'old contentfirst,done' : typeof firstMode === 'object' ? 'old'.slice(0, firstMode.offset) + 'first,done' : 'first,done';
+          assert.equal((await readFile(storage, '/same')).toString(), expected, 'the refused uploads neither cut nor wrote the file');
+          await writeFile(storage, '/same', 'next upload', { mode: firstMode === 'append' ? 'append' : { offset: 0 } });
+          assert.match((await readFile(storage, '/same')).toString(), /next upload$/);
+        });
+      }
+
+      it('accepts an upload of the file as soon as the previous one finished', async () => {
+        for (const mode of inPlaceModes) {
+          const first = await storage.openWrite(vp('/again'), { mode });
+          await endAndFinish(first, 'x');
+          const second = await storage.openWrite(vp('/again'), { mode });
+          await endAndFinish(second, 'y');
+        }
+      });
+
+      it('releases the file when an upload is destroyed midway (the client vanished)', async () => {
+        for (const mode of inPlaceModes) {
+          const first = await storage.openWrite(vp('/vanished'), { mode });
+          await writeChunk(first, 'partial');
+          await destroyAndWait(first.stream, new Error('client vanished'));
+          await writeFile(storage, '/vanished', 'after', { mode });
+        }
+      });
+
+      it('releases the file when an upload is destroyed before any data arrived', async () => {
+        const first = await storage.openWrite(vp('/unused'), { mode: 'append' });
+        await destroyAndWait(first.stream, new Error('no data connection'));
+        await writeFile(storage, '/unused', 'after', { mode: 'append' });
+        assert.equal((await readFile(storage, '/unused')).toString(), 'after');
+      });
+
+      it('still serves readers of the file and uploads of other files meanwhile', async () => {
+        await writeFile(storage, '/busy', 'readable');
+        const first = await storage.openWrite(vp('/busy'), { mode: 'append' });
+        assert.equal((await readFile(storage, '/busy')).toString(), 'readable');
+        await writeFile(storage, '/other', 'independent');
+        await endAndFinish(first);
+      });
+
+      if (!locksTruncatingUploads) {
+        it('lets concurrent truncating uploads through, the last to finish wins', async () => {
+          const first = await storage.openWrite(vp('/atomic'), { mode: 'truncate' });
+          const second = await storage.openWrite(vp('/atomic'), { mode: 'truncate' });
+          await endAndFinish(first, 'first');
+          await endAndFinish(second, 'second');
+          assert.equal((await readFile(storage, '/atomic')).toString(), 'second');
+        });
+      }
     });
 
     describe('deleting files', () => {
