@@ -7,7 +7,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startScriptedServer, type ScriptedServer } from '../fixtures/malicious-server/scripted-ftp-server.js';
+import { endlessSlowRetr, startScriptedServer, type ScriptedServer } from '../fixtures/malicious-server/scripted-ftp-server.js';
 import { systemPython } from '../helpers/child-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -56,13 +56,7 @@ describe('ferry get on a terminal, interrupted', () => {
         commands: {
           SIZE: (s) => s.write('213 100000000\r\n'),
           // An endless, slow download: still running when the signal comes.
-          RETR: async (s) => {
-            s.write('150 sending\r\n');
-            const data = await s.dataSocket();
-            const timer = setInterval(() => data.write(Buffer.alloc(1024)), 20);
-            data.on('close', () => clearInterval(timer));
-            s.control.on('close', () => clearInterval(timer));
-          },
+          RETR: endlessSlowRetr,
         },
       });
       const work = await makeTempDir(t);

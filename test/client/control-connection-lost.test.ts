@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import { FtpClient } from '../../src/client/ftp-client.js';
 import { FtpConnectionClosedError, FtpReplyError } from '../../src/client/errors.js';
 import { isTransient, mirrorDownload, type MirrorEvent } from '../../src/client/mirror.js';
-import { startScriptedServer, type ScriptedServer, type ScriptedSession } from '../fixtures/malicious-server/scripted-ftp-server.js';
+import { endlessSlowRetr, startScriptedServer, type ScriptedServer, type ScriptedSession } from '../fixtures/malicious-server/scripted-ftp-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { bufferDigest, fileDigest, randomContent } from './support/file-checks.js';
 
@@ -71,13 +71,7 @@ async function serverThatDropsControlOnce(content: Buffer): Promise<ScriptedServ
 async function serverWithEndlessDownload(): Promise<ScriptedServer> {
   const server = await startScriptedServer({
     commands: {
-      RETR: async (s) => {
-        s.write('150 sending\r\n');
-        const data = await s.dataSocket();
-        const timer = setInterval(() => data.write(Buffer.alloc(1024)), 20);
-        data.on('close', () => clearInterval(timer));
-        s.control.on('close', () => clearInterval(timer));
-      },
+      RETR: endlessSlowRetr,
     },
   });
   cleanups.push(() => server.close());
