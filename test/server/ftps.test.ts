@@ -13,6 +13,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTestServer } from '../helpers/test-server.js';
 import type { FtpServerOptions } from '../../src/server/ftp-server.js';
 import { FtpsConnection, makeCertificate } from './ftps-connection.js';
+import { randomBytes } from 'node:crypto';
+import { SessionResumption } from '../../src/server/tls/session-resumption.js';
+import { TlsCertificateStore } from '../../src/server/tls/tls-context.js';
 
 type TlsSettings = NonNullable<FtpServerOptions['tls']>;
 
@@ -195,6 +198,59 @@ test('refuses a data connection that resumes the TLS session of another control 
   await once(stolen, 'secureConnect');
   assert.equal(stolen.isSessionReused(), false);
   assert.equal((await victim.nextReply()).replyCode, 522);
+});
+
+// Regression (hunt: curl over TLS 1.3 lost every second transfer). A ticket issued on a data
+// connection refused for a fresh handshake was honoured on the next one (curl's third transfer
+// resumed one), so a stranger who got in first on the passive port could resume it the second
+// time; and a resumed data connection was issued no new ticket, which curl needs (it uses a TLS 1.3
+// ticket once). Whether a refused connection's ticket reaches the client is a race, so this drives
+// the ticket key callback OpenSSL calls (name, iv, isEncrypting) the way the handshakes do.
+test('honours tickets of the control connection and of resumed data connections only, renewing them on downloads', async (t) => {
+  const certificate = await makeCertificate(t);
+  const store = await TlsCertificateStore.load({ certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: null, minVersion: 'TLSv1.2' });
+  t.after(() => store.close());
+  const secureContext = store.createSessionContext();
+  const resumption = new SessionResumption();
+  assert.equal(resumption.installTicketKeys(secureContext), true, 'this Node has the ticket key callback');
+  const callback = (secureContext as unknown as { context: { onticketkeycallback: (name: Buffer, iv: Buffer, isEncrypting: boolean) => [number, ...Buffer[]] } }).context.onticketkeycallback;
+  const iv = Buffer.alloc(16);
+  const issue = () => callback(Buffer.alloc(16), iv, true)[3]!;
+  const open = (name: Buffer) => callback(name, iv, false)[0];
+
+  const control = issue(); // the control handshake, before any data connection
+  const download = resumption.beginDataConnection(true);
+  assert.equal(open(control), 2, 'resumed and renewed');
+  const renewed = issue();
+  download.settle(true);
+  download.end();
+  const upload = resumption.beginDataConnection(false);
+  assert.equal(open(renewed), 1, 'resumed, no new ticket: an upload client may never read it');
+  upload.settle(true);
+  upload.end();
+
+  const stranger = resumption.beginDataConnection(true);
+  assert.equal(open(randomBytes(16)), 0, 'an unknown ticket means a full handshake');
+  const strangers = issue();
+  stranger.settle(false);
+  const late = issue(); // written after the refusal, before the socket closed
+  stranger.end();
+  const next = resumption.beginDataConnection(true);
+  assert.equal(open(strangers), 0);
+  assert.equal(open(late), 0);
+  assert.equal(open(control), 2, 'the control ticket stays good');
+  next.settle(true);
+  next.end();
+
+  // Two data handshakes in doubt at once cannot be told apart: what they are issued is dropped.
+  const first = resumption.beginDataConnection(true);
+  const second = resumption.beginDataConnection(true);
+  const ambiguous = issue();
+  first.settle(true);
+  second.settle(true);
+  first.end();
+  second.end();
+  assert.equal(open(ambiguous), 0);
 });
 
 test('accepts a fresh data handshake when tls.requireSessionReuse is off', async (t) => {

@@ -3,7 +3,7 @@
  * what the session's data channel asks at each transfer (PROT level, TLS for the data socket, policy).
  */
 import type { Socket } from 'node:net';
-import type { SecureContext, Server, TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../config/server-config.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
@@ -11,6 +11,10 @@ import type { ControlSecurity } from '../command-context.js';
 import { CommandError } from '../errors.js';
 import { secureDataConnection } from './data-tls.js';
 import { awaitServerHandshake, wrapServerSocket } from './server-handshake.js';
+import type { SessionResumption } from './session-resumption.js';
+
+/** Which way a data connection carries the bytes: to the client (RETR, LIST…) or from it (STOR…). */
+export type DataDirection = 'download' | 'upload';
 
 /** What the control security needs from its session. */
 export interface SecurableSession {
@@ -23,9 +27,9 @@ export interface SecurableSession {
 
 /** The TLS state one control connection shares with its data connections. */
 export interface SessionTls {
-  /** Created for this connection (own ticket keys), with the certificate current at its handshake. */
+  /** Created for this connection (own ticket key), with the certificate current at its handshake. */
   readonly secureContext: SecureContext;
-  readonly sessionCache: Server;
+  readonly resumption: SessionResumption;
 }
 
 /** How the session's control connection became (or may become) secure. */
@@ -93,13 +97,18 @@ export class TlsControlSecurity implements ControlSecurity {
     return this.level === 'P' && this.sessionTls !== null;
   }
 
-  secureDataSocket(socket: Socket, signal: AbortSignal): Promise<Socket> {
+  /**
+   * `direction` ('download' also for listings) lets a resumed download get a fresh ticket, which
+   * curl over TLS 1.3 needs for its next data connection; without it no ticket is renewed.
+   */
+  secureDataSocket(socket: Socket, signal: AbortSignal, direction?: DataDirection): Promise<Socket> {
     const sessionTls = this.sessionTls;
     if (sessionTls === null) return Promise.reject(new Error('the control connection is not secure'));
     return secureDataConnection(socket, signal, {
       ...sessionTls,
       requiresClientCertificate: this.tls.requireClientCert,
       requiresSessionReuse: this.tls.requireSessionReuse,
+      renewsTicket: direction === 'download',
       onRefused: (reason) => this.session.log.warn({ reason }, 'refused a TLS data connection'),
     });
   }

@@ -14,6 +14,8 @@ import { awaitServerHandshake, wrapServerSocket, type ServerTlsOptions } from '.
 export interface DataTlsOptions extends ServerTlsOptions {
   /** tls.requireSessionReuse: refuse a data connection that did a full handshake. */
   readonly requiresSessionReuse: boolean;
+  /** Issue a new ticket when it resumes: only for downloads and listings (see SessionResumption). */
+  readonly renewsTicket: boolean;
   /** Called with the reason a data connection was refused (for the session log). */
   readonly onRefused?: (reason: string) => void;
 }
@@ -24,14 +26,23 @@ export const sessionNotResumedText =
 
 /** Wrap a data socket in TLS; throws CommandError (425 handshake failed, 522 session not resumed). */
 export async function secureDataConnection(raw: Socket, signal: AbortSignal, options: DataTlsOptions): Promise<TLSSocket> {
+  // What this handshake is issued (a ticket, a TLS 1.2 session ID) is kept only if it resumed:
+  // otherwise a stranger's refused full handshake would leave it a ticket to resume next time.
+  const issuance = options.resumption.beginDataConnection(options.renewsTicket);
   const socket = wrapServerSocket(raw, options);
+  socket.once('close', () => issuance.end());
   try {
     await awaitServerHandshake(socket, options, signal);
   } catch (error) {
+    issuance.settle(false);
     options.onRefused?.((error as Error).message);
     throw new CommandError(ReplyCode.CannotOpenDataConnection, 'TLS handshake on the data connection failed.');
   }
-  if (options.requiresSessionReuse && !socket.isSessionReused()) {
+  // SECURITY: RFC 4217 §10.2 — only the holder of the control connection's TLS session (or one
+  // of its renewed tickets) can resume it, so a stranger cannot take over the data connection.
+  const isResumed = socket.isSessionReused();
+  issuance.settle(isResumed || !options.requiresSessionReuse);
+  if (options.requiresSessionReuse && !isResumed) {
     options.onRefused?.('TLS session not resumed');
     socket.destroy();
     // 522 as vsftpd does: a 5yz reply, since repeating the same handshake cannot succeed.

@@ -1,7 +1,7 @@
 /**
  * FTPS for one FtpServer: the certificate store, each session's ControlSecurity, and the implicit
  * listener. The implicit port is a plain net.Server whose sockets are wrapped here rather than a
- * tls.Server: each control connection then gets its own secure context (ticket keys), which binds
+ * tls.Server: each control connection then gets its own secure context (ticket key), which binds
  * its data connections to it (see TlsCertificateStore.createSessionContext).
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -12,7 +12,7 @@ import type { ControlSecurity } from '../command-context.js';
 import { TlsControlSecurity, type ControlTlsStart, type SecurableSession, type SessionTls } from './control-tls.js';
 import { awaitServerHandshake, wrapServerSocket } from './server-handshake.js';
 import { TlsCertificateStore } from './tls-context.js';
-import { createSessionCache } from './tls-session-cache.js';
+import { SessionResumption } from './session-resumption.js';
 
 /** FTPS is configured but cannot start; the message is meant for the operator. */
 export class FtpsConfigError extends Error {
@@ -24,6 +24,7 @@ export class FtpsConfigError extends Error {
 export class Ftps {
   /** One start description for every explicit session (no object or closure per connection). */
   private readonly explicitStart: ControlTlsStart = { mode: 'explicit', createSessionTls: () => this.createSessionTls() };
+  private hasWarnedTicketRenewal = false;
 
   private constructor(
     readonly certificates: TlsCertificateStore,
@@ -92,7 +93,13 @@ export class Ftps {
   }
 
   private createSessionTls(): SessionTls {
-    return { secureContext: this.certificates.createSessionContext(), sessionCache: createSessionCache() };
+    const secureContext = this.certificates.createSessionContext();
+    const resumption = new SessionResumption();
+    if (!resumption.installTicketKeys(secureContext) && !this.hasWarnedTicketRenewal) {
+      this.hasWarnedTicketRenewal = true;
+      this.log.warn('this Node has no TLS ticket key callback: tickets are not renewed, so curl over TLS 1.3 fails every second transfer on a connection');
+    }
+    return { secureContext, resumption };
   }
 
   /** Stop watching the certificate files. */

@@ -4,7 +4,8 @@
  * check the client certificate when one is required.
  */
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext, type Server } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SessionResumption } from './session-resumption.js';
 
 /** A handshake that did not finish in time (a peer that connects and sends nothing). */
 export const tlsHandshakeTimeoutMs = 30_000;
@@ -12,8 +13,8 @@ export const tlsHandshakeTimeoutMs = 30_000;
 /** How the server side of a TLS connection is set up. */
 export interface ServerTlsOptions {
   readonly secureContext: SecureContext;
-  /** The control connection's session-ID cache (see tls-session-cache.ts). */
-  readonly sessionCache: Server;
+  /** What the control connection's data connections may resume (see session-resumption.ts). */
+  readonly resumption: SessionResumption;
   /** tls.requireClientCert: ask for a client certificate and refuse a missing or unverified one. */
   readonly requiresClientCertificate: boolean;
 }
@@ -29,7 +30,7 @@ export function wrapServerSocket(raw: Socket, options: ServerTlsOptions): TLSSoc
   const socket = new TLSSocket(raw, {
     isServer: true,
     secureContext: options.secureContext,
-    server: options.sessionCache,
+    server: options.resumption.sessionCache,
     requestCert: options.requiresClientCertificate,
     rejectUnauthorized: options.requiresClientCertificate,
   });

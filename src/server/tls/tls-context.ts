@@ -68,7 +68,8 @@ export class TlsCertificateStore extends EventEmitter<TlsCertificateStoreEvents>
    * A new secure context for one control connection and its data connections. Its own ticket keys
    * and session-ID context mean a data connection can only resume a TLS session issued on this
    * control connection, not one from another client's session (RFC 4217 §10, data connection
-   * theft; vsftpd gets the same from one process per session).
+   * theft; vsftpd gets the same from one process per session). SessionResumption replaces the
+   * ticket keys with its own callback where Node allows; `ticketKeys` is the fallback.
    */
   createSessionContext(): SecureContext {
     return createSecureContext({
