@@ -158,6 +158,7 @@ export async function sendListing(context: CommandContext, kind: ListingKind, ar
   const rendered = kind === 'nlst' && !isDirectory ? [{ ...entries[0]!, name: pathArgument || entries[0]!.name }] : entries;
   const bytes = renderListing(kind, rendered, account, context, prefix);
   const outcome = await context.transfers.run({
+    direction: 'download',
     openingText,
     completionText,
     move: async (socket, signal) => {
@@ -184,6 +185,7 @@ async function sendListingInBatches(context: CommandContext, kind: ListingKind, 
       for await (const batch of listing.batches) yield renderListing(kind, batch, account, context, prefix, now);
     }
     const outcome = await context.transfers.run({
+      direction: 'download',
       openingText,
       completionText,
       move: async (socket, signal) => {

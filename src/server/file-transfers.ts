@@ -68,6 +68,7 @@ export async function sendFile(context: CommandContext, path: VirtualPath, displ
       const opened = (source = await account.storage.openRead(path, { start: offset }));
       if (offset > opened.size) throw new CommandError(ReplyCode.FileUnavailable, 'Restart offset is beyond the end of the file.');
       return {
+        direction: 'download',
         openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${opened.size - offset} bytes).`,
         move: async (socket, signal) => {
           isSourceHandedOver = true;
@@ -109,6 +110,7 @@ export async function receiveFile(
       // it into a recycled buffer written inline (a TLS socket's chunks are copied into that buffer).
       const receiver = stages.length === 0 && offersFastUpload(opened) ? new UploadReceiver(opened) : null;
       return {
+        direction: 'upload',
         openingText: options.openingText ?? `Ok to send data (${modeName(context)} mode).`,
         ...(options.completionText ? { completionText: options.completionText } : {}),
         ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),

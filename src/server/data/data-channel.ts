@@ -30,12 +30,19 @@ export interface DataChannelOptions {
   readonly protection: DataProtection;
 }
 
+/**
+ * Which way a transfer's bytes go, from the server's side: 'download' for RETR and listings (the
+ * server sends), 'upload' for STOR/APPE/STOU. FTPS uses it: only a resumed download gets a fresh
+ * TLS ticket (see tls/session-resumption.ts).
+ */
+export type DataDirection = 'download' | 'upload';
+
 /** What the data connections need from the session's FTPS state. */
 export interface DataProtection {
   /** True while PROT P is in effect on a secure control connection: data sockets become TLS. */
   readonly protectsData: boolean;
   /** Turn a raw data socket into TLS (only asked while `protectsData`); gives up when the signal aborts. */
-  secureDataSocket(socket: Socket, signal: AbortSignal): Promise<Socket>;
+  secureDataSocket(socket: Socket, signal: AbortSignal, direction: DataDirection): Promise<Socket>;
   /** Throw CommandError when policy refuses a transfer now (tls.requireForData with PROT C). */
   checkTransferPolicy(): void;
 }
@@ -102,7 +109,7 @@ export class DataChannel {
    * The preparation is consumed: every transfer needs a new PASV/PORT, as in RFC 959.
    * With `readInto`, a plain (not TLS) socket is made to read into those buffers, and starts paused.
    */
-  async open(signal: AbortSignal, readInto?: OnReadOpts): Promise<OpenedDataSocket> {
+  async open(signal: AbortSignal, direction: DataDirection, readInto?: OnReadOpts): Promise<OpenedDataSocket> {
     const preparation = this.preparation;
     this.preparation = null;
     if (!preparation) throw new CommandError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
@@ -135,7 +142,7 @@ export class DataChannel {
       }
       if (protection) {
         this.openSocket = socket;
-        socket = await protection.secureDataSocket(socket, signal);
+        socket = await protection.secureDataSocket(socket, signal, direction);
       }
       this.openSocket = socket;
       return { socket, readsInto };

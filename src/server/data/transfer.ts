@@ -7,12 +7,14 @@ import type { OnReadOpts, Socket } from 'node:net';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { StorageError } from '../../storage/storage.js';
 import { CommandError, replyForError } from '../errors.js';
-import type { DataChannel } from './data-channel.js';
+import type { DataChannel, DataDirection } from './data-channel.js';
 
 /** What a transfer command asks the runner to do. */
 export interface TransferSpec {
   /** Text of the 150 reply. */
   readonly openingText: string;
+  /** Which way the bytes go (listings are downloads); FTPS renews TLS tickets only on downloads. */
+  readonly direction: DataDirection;
   /** Text of the 226 reply. */
   readonly completionText?: string;
   /** For uploads into recycled buffers: the socket reads into these when it can (see data-channel.ts). */
@@ -159,7 +161,7 @@ export class TransferRunner {
     let socket: Socket;
     let readsInto: boolean;
     try {
-      ({ socket, readsInto } = await this.options.channel.open(signal, spec.readInto));
+      ({ socket, readsInto } = await this.options.channel.open(signal, spec.direction, spec.readInto));
     } catch (error) {
       if (signal.aborted) {
         reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');

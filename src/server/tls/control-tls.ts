@@ -8,13 +8,11 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../../config/server-config.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import type { ControlSecurity } from '../command-context.js';
+import type { DataDirection } from '../data/data-channel.js';
 import { CommandError } from '../errors.js';
 import { secureDataConnection } from './data-tls.js';
 import { awaitServerHandshake, wrapServerSocket } from './server-handshake.js';
 import type { SessionResumption } from './session-resumption.js';
-
-/** Which way a data connection carries the bytes: to the client (RETR, LIST…) or from it (STOR…). */
-export type DataDirection = 'download' | 'upload';
 
 /** What the control security needs from its session. */
 export interface SecurableSession {
@@ -99,9 +97,9 @@ export class TlsControlSecurity implements ControlSecurity {
 
   /**
    * `direction` ('download' also for listings) lets a resumed download get a fresh ticket, which
-   * curl over TLS 1.3 needs for its next data connection; without it no ticket is renewed.
+   * curl over TLS 1.3 needs for its next data connection.
    */
-  secureDataSocket(socket: Socket, signal: AbortSignal, direction?: DataDirection): Promise<Socket> {
+  secureDataSocket(socket: Socket, signal: AbortSignal, direction: DataDirection): Promise<Socket> {
     const sessionTls = this.sessionTls;
     if (sessionTls === null) return Promise.reject(new Error('the control connection is not secure'));
     return secureDataConnection(socket, signal, {
