@@ -82,8 +82,14 @@ async function ensureFile(name, size) {
   fs.writeFileSync(shaFile, h.sha256);
   return { name, file, size, sha: h.sha256 };
 }
-/** Upload directories of earlier runs are moved aside (rename frees no inode) and deleted at the end. */
+/**
+ * Upload directories of earlier runs are moved aside (a rename frees no inode) and deleted when the
+ * run ends. A run started within ~6 minutes of that deletion still pays for it in its first
+ * uploads rows (see uploadsVerify), so it says so.
+ */
 const UPLOAD_TRASH = path.join(WORK, 'upload-trash');
+const UPLOAD_DELETED_AT = path.join(WORK, 'uploads-deleted-at');
+const INODE_RECENCY_MS = 6 * 60 * 1000;
 function setAsideUploadDirs() {
   const upload = path.join(DATA, 'upload');
   fs.mkdirSync(UPLOAD_TRASH, { recursive: true });
@@ -94,10 +100,19 @@ function setAsideUploadDirs() {
 function discardUploadDirs() {
   setAsideUploadDirs();
   fs.rmSync(UPLOAD_TRASH, { recursive: true, force: true });
+  fs.writeFileSync(UPLOAD_DELETED_AT, String(Date.now()));
+}
+function warnAboutRecentDeletion() {
+  const deletedAt = Number(fs.existsSync(UPLOAD_DELETED_AT) ? fs.readFileSync(UPLOAD_DELETED_AT, 'utf8') : 0);
+  const ago = Date.now() - deletedAt;
+  if (ago < INODE_RECENCY_MS) {
+    log(`note: the last run deleted its uploads ${Math.round(ago / 1000)} s ago; on an ext4 without journal the first 64 KiB STOR/s figures may come out low`);
+  }
 }
 
 async function prepareData() {
   fs.mkdirSync(path.join(DATA, 'upload'), { recursive: true });
+  warnAboutRecentDeletion();
   setAsideUploadDirs();
   const many = path.join(DATA, 'many');
   fs.mkdirSync(many, { recursive: true });
@@ -162,8 +177,9 @@ async function storVerify(name, port, src, tls) {
  * 570-629 right after pure-ftpd's, and pure-ftpd itself 1101 after Ferry's, 1585 otherwise.
  */
 let uploadRuns = 0;
+const runId = Date.now().toString(36);
 async function uploadsVerify(s, src) {
-  const name = `many-${s.name}-${++uploadRuns}`;
+  const name = `many-${s.name}-${runId}-${++uploadRuns}`;
   const dir = path.join(DATA, 'upload', name);
   fs.mkdirSync(dir);
   spawnSync('chown', [`${USER}:`, dir]);
