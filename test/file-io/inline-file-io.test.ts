@@ -17,6 +17,7 @@ import {
   type FileIoMode,
 } from '../../src/file-io/inline-file-io.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
+import type { UploadTarget } from '../../src/storage/storage.js';
 import { sha256 } from '../helpers/checksum.js';
 import { mountSmallTmpfs } from '../helpers/small-tmpfs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -152,6 +153,32 @@ for (const [mode, expectsThreadPool] of [
     await assert.rejects(stat(join(directory, 'd')), { code: 'ENOENT' });
   });
 }
+
+test("with fileIo 'auto' an upload writes inline while at most two are open, and through the thread pool while more are", async (t) => {
+  const payload = randomBytes(40_000);
+  const { directory, storage } = await storageWithFile(t, 'auto', Buffer.alloc(0));
+  const at = (name: string) => normalizeVirtualPath(`/${name}`);
+  const write = (target: UploadTarget, data: Buffer) =>
+    new Promise<void>((resolve, reject) => target.stream.write(data, (error?: Error | null) => (error ? reject(error) : resolve())));
+  const end = (target: UploadTarget) => new Promise<void>((resolve, reject) => target.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  // writeNow is the receiver's inline write: it answers whether it wrote.
+  const alone = await storage.openWrite(at('alone'), { mode: 'truncate' });
+  assert.equal(alone.writeNow?.(payload), true, 'one upload open: written inline');
+  await end(alone);
+  const open: UploadTarget[] = [];
+  for (const name of ['a', 'b', 'c']) open.push(await storage.openWrite(at(name), { mode: 'truncate' }));
+  assert.equal(open[0]!.writeNow?.(payload), false, 'three uploads open: not inline');
+  const { requests } = await countThreadPoolRequests(async () => {
+    for (const target of open) await write(target, payload);
+    await Promise.all(open.map(end));
+  });
+  assert.ok(requests >= 3, `${requests} thread-pool requests for three uploads open at once`);
+  for (const name of ['alone', 'a', 'b', 'c']) assert.equal(sha256(await readFile(join(directory, name))), sha256(payload), name);
+  // All closed again: back to inline.
+  const again = await storage.openWrite(at('again'), { mode: 'truncate' });
+  assert.equal(again.writeNow?.(payload), true, 'after they closed: inline again');
+  await end(again);
+});
 
 test('a new name under a link that leaves the root is refused inline as it is asynchronously', async (t) => {
   const { directory, storage } = await storageWithFile(t, 'auto', Buffer.alloc(0));
