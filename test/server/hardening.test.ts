@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { splicedUploadCount } from '../../src/storage/local-storage.js';
 import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
@@ -111,6 +112,9 @@ for (const [fileIo, spliced] of [['auto', true], ['auto', false], ['thread-pool'
     setNativeSocketReceiverEnabledForTest(spliced);
     t.after(() => setNativeSocketReceiverEnabledForTest(true));
     const { port, server } = await startTestServer(t, { root: mountPoint, fileIo });
+    // 'auto' splices only once statfs said the root is local; that verdict is asked at start, and
+    // on a loaded machine (CI) it could still be pending at the STOR, which then took another path.
+    await isRootOnLocalFileSystem(await realpath(mountPoint));
     const connection = await RawFtpConnection.login(t, port);
     await connection.expect('TYPE I', 200);
     const splicedBefore = splicedUploadCount();
