@@ -174,10 +174,14 @@ test("with fileIo 'auto' an upload writes inline while at most two are open, and
   });
   assert.ok(requests >= 3, `${requests} thread-pool requests for three uploads open at once`);
   for (const name of ['alone', 'a', 'b', 'c']) assert.equal(sha256(await readFile(join(directory, name))), sha256(payload), name);
-  // All closed again: back to inline.
+  // All closed again, one of them by destroy (an upload whose data connection never came): back to inline.
+  const abandoned = await storage.openWrite(at('abandoned'), { mode: 'truncate' });
+  abandoned.stream.on('error', () => undefined);
+  await new Promise<void>((resolve) => abandoned.stream.destroy(new Error('no data connection')).once('close', () => resolve()));
   const again = await storage.openWrite(at('again'), { mode: 'truncate' });
-  assert.equal(again.writeNow?.(payload), true, 'after they closed: inline again');
-  await end(again);
+  const other = await storage.openWrite(at('other'), { mode: 'truncate' });
+  assert.equal(again.writeNow?.(payload), true, 'two open after the others closed: inline again');
+  await Promise.all([end(again), end(other)]);
 });
 
 test('a new name under a link that leaves the root is refused inline as it is asynchronously', async (t) => {
