@@ -15,6 +15,7 @@ import type { DownloadSource, UploadTarget, WriteOptions } from '../storage/stor
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import type { TransferOutcome } from './data/transfer.js';
+import { failOnResetAtEnd, watchResetAtEnd } from './data/reset-at-end.js';
 import { offersFastUpload, UploadReceiver } from './data/upload-receiver.js';
 import { CommandError } from './errors.js';
 
@@ -120,7 +121,7 @@ export async function receiveFile(
             await receiver.receive(socket, signal, readsInto);
             return receiver.bytesReceived;
           }
-          await pipeThrough(socket, stages, opened.stream, signal);
+          await pipeThrough(socket, [failOnResetAtEnd(watchResetAtEnd(socket)), ...stages], opened.stream, signal);
           return socket.bytesRead;
         },
       };

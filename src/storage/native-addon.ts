@@ -5,6 +5,8 @@
  *   sent while the directory is still being stat'ed;
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
+ * - pendingSocketError: a socket's unreported error (SO_ERROR), for a reset libuv reported as an
+ *   end of stream (server/data/reset-at-end.ts).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
  * and Ferry does the same work from JavaScript.
  */
@@ -84,7 +86,7 @@ function packageRoot(): string | null {
 }
 
 /** listingVersion: 2 since openListing answers names in several strings and statListing names with stats. */
-type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & { readonly listingVersion?: number };
+type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader };
 
 function load(): Addon | null {
   if (process.env['FERRY_NATIVE'] === '0') return null;
@@ -127,4 +129,13 @@ export function nativeSocketReceiver(): NativeSocketReceiver | null {
 /** Tests: receive uploads with or without the splice receiver. */
 export function setNativeSocketReceiverEnabledForTest(value: boolean): void {
   isReceiverEnabled = value;
+}
+
+/** A socket's error not reported yet (SO_ERROR) as an errno name, or null; see native/socket_error.c. */
+export type PendingSocketErrorReader = (socketFd: number) => string | null;
+
+/** The SO_ERROR reader, or null when the helper is not available. */
+export function nativePendingSocketError(): PendingSocketErrorReader | null {
+  const reader = loaded?.pendingSocketError;
+  return typeof reader === 'function' ? reader : null;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { splicedUploadCount } from '../../src/storage/local-storage.js';
-import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
+import { nativePendingSocketError, nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -84,6 +84,36 @@ test('with atomic uploads a vanished client leaves no partial file', async (t) =
   assert.equal(await readFile(join(root, 'report.csv'), 'utf8'), 'old complete version');
   assert.deepEqual(await readdir(root), ['report.csv']);
 });
+
+// Regression: a client that resets its data connection right after a burst (SO_LINGER 0, a killed
+// process) loses what was still in its send buffer, and libuv reports such a reset as an ordinary
+// end of stream; the JavaScript upload paths then stored the truncated file and answered 226
+// (3 MB sent, 127,973 bytes stored). Every upload path, each with an atomic upload that must leave
+// the old file alone. Needs the native helper, which reads the pending reset (SO_ERROR).
+for (const [fileIo, type, spliced] of [['auto', 'I', true], ['auto', 'I', false], ['thread-pool', 'I', false], ['auto', 'A', false]] as const) {
+  const paths = `fileIo '${fileIo}', TYPE ${type}${spliced ? ', spliced' : ''}`;
+  const skip = (spliced && nativeSocketReceiver() === null && 'splice receiver not built') || (nativePendingSocketError() === null && 'native helper not built');
+  test(`an upload whose client resets the data connection right after sending gets 426, never 226 (${paths})`, { skip }, async (t) => {
+    setNativeSocketReceiverEnabledForTest(spliced);
+    t.after(() => setNativeSocketReceiverEnabledForTest(true));
+    const { port, root } = await startTestServer(t, { fileIo, uploads: { atomic: true } });
+    await writeFile(join(root, 'report.csv'), 'old complete version');
+    const connection = await RawFtpConnection.login(t, port);
+    await connection.expect(`TYPE ${type}`, 200);
+    const replies: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const data = await connection.openPassive(t);
+      connection.write('STOR report.csv\r\n');
+      assert.equal((await connection.nextReply()).replyCode, 150);
+      data.write(Buffer.alloc(3_000_000, 'x')); // more than the socket buffers take at once
+      data.resetAndDestroy();
+      replies.push((await connection.nextReply()).replyCode);
+    }
+    assert.deepEqual(replies, [426, 426, 426]);
+    assert.equal(await readFile(join(root, 'report.csv'), 'utf8'), 'old complete version');
+    assert.deepEqual(await readdir(root), ['report.csv']);
+  });
+}
 
 test('without atomic uploads an interrupted upload keeps its partial file for REST resume', async (t) => {
   const { port, root } = await startTestServer(t);

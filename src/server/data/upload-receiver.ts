@@ -18,6 +18,7 @@ import { finished } from 'node:stream/promises';
 import type { ReceivingUpload, UploadTarget } from '../../storage/storage.js';
 import { returnTransferBuffers, takeTransferBuffer } from '../../file-io/transfer-buffer-pool.js';
 import { untouchedSocketDescriptor } from '../../file-io/socket-read-into.js';
+import { watchResetAtEnd } from './reset-at-end.js';
 import { DataStallError } from './transfer.js';
 
 /**
@@ -66,9 +67,11 @@ export class UploadReceiver {
       if (this.#failure) throw this.#failure;
       if (!(await this.#receiveSpliced(socket, signal))) {
         if (!readsInto) socket.on('data', (chunk: Buffer) => this.#copyIn(chunk));
+        const resetAtEnd = watchResetAtEnd(socket);
         socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
         await finished(socket, { writable: false, signal });
         if (this.#failure) throw this.#failure;
+        if (resetAtEnd.error) throw resetAtEnd.error; // the bytes that came are kept (catch below)
         this.#flush();
         if (this.#failure) throw this.#failure;
       }
