@@ -177,9 +177,8 @@ async function storVerify(name, port, src, tls) {
  * 570-629 right after pure-ftpd's, and pure-ftpd itself 1101 after Ferry's, 1585 otherwise.
  */
 let uploadRuns = 0;
-const runId = Date.now().toString(36);
 async function uploadsVerify(s, src) {
-  const name = `many-${s.name}-${runId}-${++uploadRuns}`;
+  const name = `many-${s.name}-${++uploadRuns}`;
   const dir = path.join(DATA, 'upload', name);
   fs.mkdirSync(dir);
   spawnSync('chown', [`${USER}:`, dir]);

@@ -64,7 +64,7 @@ void ferry_register_ordered_listing(napi_env env, napi_value exports);
 /* Add receiveToFile to the exports (Linux only; elsewhere it adds nothing). */
 void ferry_register_receive_to_file(napi_env env, napi_value exports);
 
-/* pendingSocketError (socket_error.c). */
+/* Add pendingSocketError to the exports (not on Windows; there it adds nothing). */
 void ferry_register_socket_error(napi_env env, napi_value exports);
 
 #endif

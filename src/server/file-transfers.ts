@@ -121,7 +121,7 @@ export async function receiveFile(
             await receiver.receive(socket, signal, readsInto);
             return receiver.bytesReceived;
           }
-          await pipeThrough(socket, [failOnResetAtEnd(watchResetAtEnd(socket)), ...stages], opened.stream, signal);
+          await pipeThrough(socket, [...failOnResetAtEnd(watchResetAtEnd(socket)), ...stages], opened.stream, signal);
           return socket.bytesRead;
         },
       };

@@ -25,17 +25,16 @@ interface SocketHandle {
 }
 
 /**
- * Start watching `socket` (a plain TCP socket; TLS sockets have no descriptor here and are not
- * watched). Must be called before the socket can end, i.e. before it is resumed.
+ * Start watching `socket`, before it can end (before it is resumed). Null when there is nothing to
+ * watch: no native helper, or no descriptor (a TLS socket, whose TLS layer sees its own end).
  */
-export function watchResetAtEnd(socket: Socket): ResetAtEnd {
-  const watch: { error: Error | null } = { error: null };
+export function watchResetAtEnd(socket: Socket): ResetAtEnd | null {
   const readPendingError = nativePendingSocketError();
-  if (readPendingError === null) return watch;
+  const descriptor = (socket as unknown as SocketHandle)._handle?.fd;
+  if (readPendingError === null || typeof descriptor !== 'number' || descriptor < 0) return null;
+  const watch: { error: Error | null } = { error: null };
   socket.once('end', () => {
-    // At 'end' the handle is still open: Node closes it afterwards.
-    const descriptor = (socket as unknown as SocketHandle)._handle?.fd;
-    if (typeof descriptor !== 'number' || descriptor < 0) return;
+    // At 'end' the descriptor is still open: Node closes the handle afterwards.
     const code = readPendingError(descriptor);
     if (code !== null) watch.error = Object.assign(new Error(`data connection ended with ${code}`), { code });
   });
@@ -43,16 +42,20 @@ export function watchResetAtEnd(socket: Socket): ResetAtEnd {
 }
 
 /**
- * A pass-through stage for a `pipeline` from the socket: when the socket ended with a reset, it
- * fails instead of ending, so the destination is destroyed rather than finished.
+ * The pipeline stages that fail an upload whose socket ended with a reset, instead of ending it,
+ * so the destination is destroyed rather than finished: one pass-through, or none when
+ * `watchResetAtEnd` had nothing to watch.
  */
-export function failOnResetAtEnd(watch: ResetAtEnd): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      callback(null, chunk);
-    },
-    flush(callback) {
-      callback(watch.error);
-    },
-  });
+export function failOnResetAtEnd(watch: ResetAtEnd | null): Transform[] {
+  if (watch === null) return [];
+  return [
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        callback(null, chunk);
+      },
+      flush(callback) {
+        callback(watch.error);
+      },
+    }),
+  ];
 }

@@ -71,7 +71,7 @@ export class UploadReceiver {
         socket.resume(); // sockets are made paused, so no byte arrives before this receiver is ready
         await finished(socket, { writable: false, signal });
         if (this.#failure) throw this.#failure;
-        if (resetAtEnd.error) throw resetAtEnd.error; // the bytes that came are kept (catch below)
+        if (resetAtEnd?.error) throw resetAtEnd.error; // the bytes that came are kept (catch below)
         this.#flush();
         if (this.#failure) throw this.#failure;
       }
