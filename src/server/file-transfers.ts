@@ -7,7 +7,7 @@
  * semantics.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { createLocalToNetworkAscii, createNetworkToLocalAscii } from '../protocol/ascii-transform.js';
 import { ReplyCode } from '../protocol/reply-code.js';
 import type { VirtualPath } from '../protocol/virtual-path.js';
@@ -38,6 +38,15 @@ function pipeThrough(source: Readable, middle: Duplex[], destination: Writable, 
 
 function modeName(context: CommandContext): string {
   return context.state.transferType === 'ascii' ? 'ASCII' : 'BINARY';
+}
+
+/**
+ * Destroy a stream (if the failure has not already) and resolve once it has closed, i.e. its
+ * _destroy finished. Never rejects: the transfer's own error is what gets reported.
+ */
+async function destroyedAndClosed(stream: Writable, error: unknown): Promise<void> {
+  if (!stream.destroyed) stream.destroy(error instanceof Error ? error : new Error(String(error)));
+  await finished(stream).catch(() => undefined);
 }
 
 /** Take the pending REST offset (it applies to one transfer only). */
@@ -117,12 +126,20 @@ export async function receiveFile(
         ...(receiver ? { readInto: receiver.onread, bytesMoved: () => receiver.bytesReceived } : {}),
         move: async (socket, signal, readsInto) => {
           isTargetHandedOver = true;
-          if (receiver) {
-            await receiver.receive(socket, signal, readsInto);
-            return receiver.bytesReceived;
+          try {
+            if (receiver) {
+              await receiver.receive(socket, signal, readsInto);
+              return receiver.bytesReceived;
+            }
+            await pipeThrough(socket, [...failOnResetAtEnd(watchResetAtEnd(socket)), ...stages], opened.stream, signal);
+            return socket.bytesRead;
+          } catch (error) {
+            // The failure reply (426, 451, …) waits until the storage has let go of the file: its
+            // upload lock goes when the descriptor is closed, which may queue in the thread pool,
+            // and a client retrying right after 426 must not be refused with 450.
+            await destroyedAndClosed(opened.stream, error);
+            throw error;
           }
-          await pipeThrough(socket, [...failOnResetAtEnd(watchResetAtEnd(socket)), ...stages], opened.stream, signal);
-          return socket.bytesRead;
         },
       };
     });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { pbkdf2 } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { splicedUploadCount } from '../../src/storage/local-storage.js';
+import { uploadLocksHeld } from '../../src/storage/upload-lock.js';
 import { nativePendingSocketError, nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
@@ -20,6 +22,14 @@ async function store(t: Parameters<typeof startTestServer>[0], connection: RawFt
   if (opening.replyCode !== 150) return opening.replyCode;
   await writeAndEnd(data, payload);
   return (await connection.nextReply()).replyCode;
+}
+
+/** Occupy each of libuv's (default four) thread-pool threads with key derivation for a few hundred ms. */
+function keepThreadPoolBusy(): Promise<void> {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const derive = (): Promise<void> =>
+    new Promise((resolve, reject) => pbkdf2('ferry', 'salt', 300_000, 64, 'sha256', (error) => (error ? reject(error) : resolve())));
+  return Promise.all(Array.from({ length: threads }, derive)).then(() => undefined);
 }
 
 test('1,000 idle connections do not stop another client from working', async (t) => {
@@ -224,11 +234,17 @@ for (const [fileIo, spliced] of [['auto', true], ['auto', false], ['thread-pool'
     assert.equal((await first.nextReply()).replyCode, 150);
     await new Promise<void>((resolve) => data.write(randomPayload(300 * 1024), () => resolve()));
     await new Promise((resolve) => setTimeout(resolve, 100)); // as the partial-file test above
+    // The thread pool stays busy from the reset on, so a close queued there (thread-pool writes)
+    // cannot finish soon: the 426 must wait for it, or a retry right behind the 426 races the
+    // close and may get 450 (CI once did, when the reply went out first).
+    const poolBusy = keepThreadPoolBusy();
     data.resetAndDestroy();
     assert.equal((await first.nextReply()).replyCode, 426);
+    assert.equal(uploadLocksHeld(), 0, 'the file is free once the 426 arrives');
     const payload = randomPayload(2 * 1024 * 1024);
     assert.equal(await store(t, second, 'cut.bin', payload), 226);
     assert.equal(sha256(await readFile(join(root, 'cut.bin'))), sha256(payload));
+    await poolBusy;
   });
 }
 
