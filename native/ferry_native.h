@@ -1,4 +1,4 @@
-/* Shared by the parts of Ferry's native helper (module.c, ordered_listing.c, receive_to_file.c). */
+/* Shared by the parts of Ferry's native helper (module.c, ordered_listing.c, socket_transfer.c, ...). */
 #ifndef FERRY_NATIVE_H
 #define FERRY_NATIVE_H
 
@@ -61,8 +61,55 @@ napi_status ferry_create_float64_array(napi_env env, double *values, size_t leng
 /* Add openListing, statListing and closeListing to the exports (ordered_listing.c). */
 void ferry_register_ordered_listing(napi_env env, napi_value exports);
 
+#if defined(__linux__)
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* A transfer between a socket and a file on a thread-pool thread (socket_transfer.c). */
+enum { FERRY_ENDING_END, FERRY_ENDING_CANCELLED, FERRY_ENDING_STALLED };
+enum { FERRY_SIDE_NONE, FERRY_SIDE_SOCKET, FERRY_SIDE_FILE, FERRY_SIDE_PIPE };
+typedef struct FerrySocketTransfer FerrySocketTransfer;
+struct FerrySocketTransfer {
+  /* Set by the file that starts it: */
+  void (*run)(FerrySocketTransfer *transfer); /* the loop, on a thread-pool thread */
+  int file_fd;                                 /* borrowed: open until `done` settles */
+  int64_t position;                            /* in the file */
+  int64_t length;                              /* bytes to move, where the transfer has a length */
+  int64_t stall_ms;                            /* 0: never stalls */
+  /* Set by ferry_new_socket_transfer: */
+  int socket_fd; /* a duplicate, closed once run() returned */
+  const char *failure_message;
+  /* Shared with JavaScript: */
+  atomic_int cancel;
+  atomic_llong bytes;
+  /* run()'s result: an errno and its side, or else how it ended. */
+  int error;
+  int side;
+  int ending;
+  /* Node-API bookkeeping: */
+  napi_async_work work;
+  napi_deferred deferred;
+  int references; /* the async work and the control object; freed when both let go */
+};
+
+/* A zeroed transfer over a duplicate of `socket_fd`; NULL after throwing. */
+FerrySocketTransfer *ferry_new_socket_transfer(napi_env env, int32_t socket_fd, const char *failure_message);
+/* Queue the transfer (its run, file_fd, position, length and stall_ms set) and return its control
+   object { done, cancel(), bytes() }. */
+napi_value ferry_start_socket_transfer(napi_env env, FerrySocketTransfer *transfer, const char *resource);
+/* CLOCK_MONOTONIC in ms. */
+int64_t ferry_now_ms(void);
+/* Wait up to one poll interval for `events` on the transfer's socket; 1 when nothing happened and
+   nothing moved for the stall timeout since `last_progress_ms`. */
+int ferry_wait_for_socket(FerrySocketTransfer *transfer, short events, int64_t last_progress_ms);
+#endif
+
 /* Add receiveToFile to the exports (Linux only; elsewhere it adds nothing). */
 void ferry_register_receive_to_file(napi_env env, napi_value exports);
+
+/* Add sendFromFile to the exports (Linux only; elsewhere it adds nothing). */
+void ferry_register_send_from_file(napi_env env, napi_value exports);
 
 /* Add pendingSocketError to the exports (not on Windows; there it adds nothing). */
 void ferry_register_socket_error(napi_env env, napi_value exports);

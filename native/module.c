@@ -1,9 +1,11 @@
 /*
- * Ferry's native helper: the module's entry point. Node has no fstatat(2), no batch stat and no
- * splice(2); the helper adds them where listings and uploads need them:
+ * Ferry's native helper: the module's entry point. Node has no fstatat(2), no batch stat, no
+ * splice(2) and no sendfile(2); the helper adds them where listings and transfers need them:
  * - ordered_listing.c: openListing/statListing/closeListing, a directory's names sorted at once
  *   and their lstat numbers in ranges (directory_names.c reads and stats);
  * - receive_to_file.c (Linux): receiveToFile, an upload spliced from the socket into the file;
+ * - send_from_file.c (Linux): sendFromFile, a big download sent with sendfile(2); both run on
+ *   thread-pool threads through socket_transfer.c;
  * - socket_error.c: pendingSocketError, a reset libuv reported as an end of stream.
  * Built by node-gyp at install (binding.gyp); optional: without it Ferry does the same from
  * JavaScript. The Node-API pieces these share are in node_api_helpers.c; the listings' buffers
@@ -22,6 +24,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "listingVersion", listing_version);
   ferry_register_ordered_listing(env, exports);
   ferry_register_receive_to_file(env, exports);
+  ferry_register_send_from_file(env, exports);
   ferry_register_socket_error(env, exports);
   return exports;
 }

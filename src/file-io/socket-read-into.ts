@@ -15,7 +15,8 @@
  * so a Node version that breaks it is noticed.
  *
  * Shared by the server (passive data connections of uploads) and the client (active-mode data
- * connections of downloads).
+ * connections of downloads). The descriptors handed to the native helper's transfers (splice for
+ * uploads, sendfile for downloads) come from here too.
  */
 import { Socket, type OnReadOpts } from 'node:net';
 
@@ -37,6 +38,17 @@ export function untouchedSocketDescriptor(socket: Socket): number | null {
   const handle = (socket as unknown as SocketInternals)._handle;
   const descriptor = handle?.fd;
   return handle && isUntouched(socket, handle) && typeof descriptor === 'number' && descriptor >= 0 ? descriptor : null;
+}
+
+/**
+ * The file descriptor of a plain TCP socket with nothing queued for writing in Node, for a writer
+ * outside Node (sendfile(2), see DownloadSource.sendToSocket); null when there is none (TLS, not
+ * Unix, still connecting, writes pending). The caller must not write the socket meanwhile.
+ */
+export function idleWritableSocketDescriptor(socket: Socket): number | null {
+  const descriptor = (socket as unknown as SocketInternals)._handle?.fd;
+  const isIdle = !socket.connecting && !socket.destroyed && !socket.writableEnded && socket.writableLength === 0 && !('encrypted' in socket);
+  return isIdle && typeof descriptor === 'number' && descriptor >= 0 ? descriptor : null;
 }
 
 /** A socket reading into `onread`'s buffers in place of `socket` (which is released), or null when that cannot be done. */

@@ -2,9 +2,9 @@
  * RETR/STOR/APPE/STOU byte moving: storage ↔ data socket through `await pipeline(...)` under the
  * transfer's AbortSignal, with TYPE A conversion when asked. 226 is sent by the TransferRunner only
  * after `pipeline` resolved, i.e. after the file was completely written (or sent). Plain binary
- * transfers of local files take the storage's fast paths instead (DownloadSource.sendTo, and
- * UploadReceiver with UploadTarget.receiveFrom or writeNow), with the same completion and failure
- * semantics.
+ * transfers of local files take the storage's fast paths instead (DownloadSender with
+ * DownloadSource.sendToSocket or sendTo, UploadReceiver with UploadTarget.receiveFrom or writeNow),
+ * with the same completion and failure semantics.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -15,6 +15,7 @@ import type { DownloadSource, UploadTarget, WriteOptions } from '../storage/stor
 import type { CommandContext } from './command-context.js';
 import { createBandwidthThrottle, effectiveBandwidth } from './data/bandwidth-throttle.js';
 import type { TransferOutcome } from './data/transfer.js';
+import { DownloadSender } from './data/download-sender.js';
 import { failOnResetAtEnd, watchResetAtEnd } from './data/reset-at-end.js';
 import { offersFastUpload, UploadReceiver } from './data/upload-receiver.js';
 import { CommandError } from './errors.js';
@@ -77,15 +78,17 @@ export async function sendFile(context: CommandContext, path: VirtualPath, displ
       // trips); a directory fails here as 550 "Is a directory".
       const opened = (source = await account.storage.openRead(path, { start: offset }));
       if (offset > opened.size) throw new CommandError(ReplyCode.FileUnavailable, 'Restart offset is beyond the end of the file.');
+      const stages = middleStages(context, 'download');
+      // Plain binary download: let the storage send into the socket itself (sendfile, recycled buffers).
+      const sender = stages.length === 0 ? new DownloadSender(opened) : null;
       return {
         direction: 'download',
         openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${opened.size - offset} bytes).`,
+        ...(sender ? { bytesMoved: () => sender.bytesSent } : {}),
         move: async (socket, signal) => {
           isSourceHandedOver = true;
-          const stages = middleStages(context, 'download');
-          // Plain binary download: let the storage write into the socket itself (recycled buffers).
-          if (stages.length === 0 && opened.sendTo) await opened.sendTo(socket, signal);
-          else await pipeThrough(opened.stream, stages, socket, signal);
+          if (sender) return await sender.send(socket, signal);
+          await pipeThrough(opened.stream, stages, socket, signal);
           return socket.bytesWritten;
         },
       };

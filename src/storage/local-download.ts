@@ -1,6 +1,7 @@
 /**
- * A local file opened for a download: as a read stream, or sent straight into a writable (a data
- * socket) through two recycled read buffers (file-io/send-file-range.ts).
+ * A local file opened for a download: as a read stream, sent straight into a writable (a data
+ * socket) through two recycled read buffers (file-io/send-file-range.ts), or, when big, sent into
+ * a socket's descriptor with sendfile(2) by the native helper.
  *
  * Why not `pipeline(createReadStream(...), socket)`: a read stream allocates a fresh buffer for
  * every chunk. Those buffers are large enough that malloc maps new pages for each one, so every
@@ -8,18 +9,34 @@
  * memory they add up to. Profiled on the 1 MiB download workload (bench `files`), that was a fifth
  * of the server's CPU; with two buffers per transfer, taken from a small pool and refilled while
  * the other one is being written, server CPU per 1 MiB download fell from ~2.6 ms to ~2.1 ms.
- * This is the stand-in for vsftpd's sendfile(2), which Node does not offer (sendfile through the
- * native helper was measured three times and dropped: see README, Benchmarks, RETR).
+ * Node does not offer vsftpd's sendfile(2); for many small files the buffers beat the native
+ * helper's sendfile (see README, Benchmarks, RETR), which serves big downloads only.
  */
 import { close, closeSync, createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { sendFileRange } from '../file-io/send-file-range.js';
 import { transferBufferBytes } from '../file-io/transfer-buffer-pool.js';
 import type { InlineFileIo } from '../file-io/inline-file-io.js';
-import type { DownloadSource } from './storage.js';
+import { nativeFileSender } from './native-addon.js';
+import { startNativeTransfer } from './native-transfer.js';
+import type { DownloadSource, SendingDownload } from './storage.js';
 
 /** Size of each read, on both paths. */
 const chunkBytes = transferBufferBytes;
+
+/**
+ * Smallest download sent with sendfile. For many small files at once the thread-pool hop costs
+ * more than the copy saves (measured earlier: less server CPU per 1 MiB file, no more files/s),
+ * and a big download is where the copy through user space shows (see native/send_from_file.c).
+ */
+const minSendfileBytes = 8 * 1024 * 1024;
+
+let sendfileDownloadsStarted = 0;
+
+/** For tests: how many downloads went through sendfile(2) so far. */
+export function sendfileDownloadCount(): number {
+  return sendfileDownloadsStarted;
+}
 
 /**
  * An open file and the size fstat gave for it. Reading stops at that size: no extra read(2) to
@@ -44,6 +61,23 @@ export class LocalDownload implements DownloadSource {
     const end = this.size > this.start ? { end: this.size - 1 } : {};
     this.#stream = createReadStream('', { fd: this.fd, start: this.start, ...end, highWaterMark: chunkBytes, autoClose: true });
     return this.#stream;
+  }
+
+  /**
+   * DownloadSource.sendToSocket: sendfile(2) on a thread-pool thread (native/send_from_file.c),
+   * for downloads of at least minSendfileBytes from a known local file system (fileIo 'auto'),
+   * within the native transfers' thread budget (native-transfer.ts).
+   */
+  sendToSocket(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): SendingDownload | null {
+    const sender = nativeFileSender();
+    const length = this.size - this.start;
+    if (sender === null || this.#isUsed || length < minSendfileBytes || !this.io.isLocalFileSystem) return null;
+    const sending = startNativeTransfer(() => sender.sendFromFile(socketFd, this.fd, this.start, length, options.stallTimeoutMs), options.signal);
+    if (sending === null) return null;
+    sendfileDownloadsStarted++;
+    this.#claim();
+    const done = sending.done.finally(() => this.#close());
+    return { done, bytes: () => sending.bytes() };
   }
 
   async sendTo(destination: Writable, signal: AbortSignal): Promise<void> {

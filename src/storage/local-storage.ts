@@ -11,7 +11,8 @@ import { Writable } from 'node:stream';
 import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtual-path.js';
 import { compareEntryNames } from '../protocol/listing/file-entry.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type OrderedDirectory } from './directory-lstat.js';
-import { nativeSocketReceiver, type SocketToFileReceiving } from './native-addon.js';
+import { nativeSocketReceiver, type RunningSocketTransfer } from './native-addon.js';
+import { startNativeTransfer } from './native-transfer.js';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
 import { LocalDownload } from './local-download.js';
 import { claimUploadLock, diskFileKey, type ReleaseUploadLock } from './upload-lock.js';
@@ -643,23 +644,11 @@ function uploadTargetOf(stream: FileUploadStream, io: InlineFileIo): UploadTarge
   };
 }
 
-/**
- * Spliced uploads running at once. Each keeps a libuv thread-pool thread (4 by default) for its
- * whole duration, and the pool also serves every asynchronous file-system call; beyond this many,
- * uploads take the JavaScript path.
- */
-const maxSplicedUploads = 2;
-let splicedUploads = 0;
 let splicedUploadsStarted = 0;
 
 /** For tests: how many uploads went through splice(2) so far. */
 export function splicedUploadCount(): number {
   return splicedUploadsStarted;
-}
-
-/** For tests: how many spliced uploads are running now (their thread has not finished). */
-export function splicedUploadsRunning(): number {
-  return splicedUploads;
 }
 
 interface AtomicCommit {
@@ -714,7 +703,7 @@ class FileUploadStream extends Writable {
   #isCommitted = false;
   #inFlight: Promise<unknown> = Promise.resolve();
   /** A running receiveFrom: the file descriptor must stay open until it settles. */
-  #splice: SocketToFileReceiving | null = null;
+  #splice: RunningSocketTransfer | null = null;
   /**
    * Accepted chunks not yet written; at most uploadWriteBytes (plus one chunk). Held by reference:
    * the writers (data sockets, transforms) never reuse a buffer they pushed.
@@ -790,19 +779,11 @@ class FileUploadStream extends Writable {
   receiveFrom(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): ReceivingUpload | null {
     const receiver = nativeSocketReceiver();
     const isUnused = this.#held.length === 0 && this.writableLength === 0 && !this.destroyed && !this.writableEnded && this.#splice === null;
-    if (receiver === null || this.#isAppend || !isUnused || splicedUploads >= maxSplicedUploads) return null;
-    let receiving: SocketToFileReceiving;
-    try {
-      receiving = receiver.receiveToFile(socketFd, this.#fd, this.#position, options.stallTimeoutMs);
-    } catch {
-      return null; // e.g. the descriptor is not a socket: the caller takes another path
-    }
-    splicedUploads++;
+    if (receiver === null || this.#isAppend || !isUnused) return null;
+    const receiving = startNativeTransfer(() => receiver.receiveToFile(socketFd, this.#fd, this.#position, options.stallTimeoutMs), options.signal);
+    if (receiving === null) return null;
     splicedUploadsStarted++;
     this.#splice = receiving;
-    const cancel = (): void => receiving.cancel();
-    if (options.signal.aborted) cancel();
-    else options.signal.addEventListener('abort', cancel, { once: true });
     const running = receiving.done
       .then(
         (result) => {
@@ -815,9 +796,7 @@ class FileUploadStream extends Writable {
         },
       )
       .finally(() => {
-        splicedUploads--;
         this.#splice = null;
-        options.signal.removeEventListener('abort', cancel);
       });
     this.#inFlight = running.catch(() => undefined);
     return { done: running, bytes: () => receiving.bytes() };

@@ -5,6 +5,8 @@
  *   sent while the directory is still being stat'ed;
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
+ * - sendFromFile (Linux): send a big download from the file into the socket with sendfile(2), off
+ *   the event loop and without copying it through user space (RETR).
  * - pendingSocketError: a socket's unreported error (SO_ERROR), for a reset libuv reported as an
  *   end of stream (server/data/reset-at-end.ts).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
@@ -51,26 +53,34 @@ export interface NativeListingHandle {
   readonly __nativeListing: unique symbol;
 }
 
-/** How receiveToFile's `done` settles when it does not reject. */
-export interface SocketToFileResult {
+/** How a native socket transfer's `done` settles when it does not reject (receiveToFile, sendFromFile). */
+export interface SocketTransferResult {
   readonly bytes: number;
-  /** "end": the socket's EOF; "cancelled": after cancel(); "stalled": nothing arrived for the stall timeout. */
+  /**
+   * "end": the socket's EOF (receive) or every byte sent (send); "cancelled": after cancel();
+   * "stalled": nothing moved for the stall timeout.
+   */
   readonly ending: 'end' | 'cancelled' | 'stalled';
 }
 
-/** One running receiveToFile. */
-export interface SocketToFileReceiving {
+/** One running receiveToFile or sendFromFile (native/socket_transfer.c). */
+export interface RunningSocketTransfer {
   /** Rejects with error.code (errno name), error.side ("socket" | "file" | "pipe") and error.bytes. */
-  readonly done: Promise<SocketToFileResult>;
-  /** Stop once the bytes already received are written; `done` then ends "cancelled". */
+  readonly done: Promise<SocketTransferResult>;
+  /** Stop: a receive once the bytes already received are written, a send at its next chunk; `done` then ends "cancelled". */
   cancel(): void;
-  /** Bytes written to the file so far. */
+  /** Bytes moved so far. */
   bytes(): number;
 }
 
 /** The splice receiver (see native/receive_to_file.c). */
 export interface NativeSocketReceiver {
-  receiveToFile(socketFd: number, fileFd: number, position: number, stallTimeoutMs: number): SocketToFileReceiving;
+  receiveToFile(socketFd: number, fileFd: number, position: number, stallTimeoutMs: number): RunningSocketTransfer;
+}
+
+/** The sendfile sender (see native/send_from_file.c). */
+export interface NativeFileSender {
+  sendFromFile(socketFd: number, fileFd: number, position: number, length: number, stallTimeoutMs: number): RunningSocketTransfer;
 }
 
 const addonFile = path.join('build', 'Release', 'ferry_native.node');
@@ -86,7 +96,7 @@ function packageRoot(): string | null {
 }
 
 /** listingVersion: 2 since openListing answers names in several strings and statListing names with stats. */
-type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader };
+type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & Partial<NativeFileSender> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader };
 
 function load(): Addon | null {
   if (process.env['FERRY_NATIVE'] === '0') return null;
@@ -129,6 +139,18 @@ export function nativeSocketReceiver(): NativeSocketReceiver | null {
 /** Tests: receive uploads with or without the splice receiver. */
 export function setNativeSocketReceiverEnabledForTest(value: boolean): void {
   isReceiverEnabled = value;
+}
+
+let isSenderEnabled = true;
+
+/** The sendfile sender, or null when it is not available (not Linux, not built, or turned off for a test). */
+export function nativeFileSender(): NativeFileSender | null {
+  return isSenderEnabled && typeof loaded?.sendFromFile === 'function' ? (loaded as NativeFileSender) : null;
+}
+
+/** Tests: send downloads with or without the sendfile sender. */
+export function setNativeFileSenderEnabledForTest(value: boolean): void {
+  isSenderEnabled = value;
 }
 
 /** A socket's error not reported yet (SO_ERROR) as an errno name, or null; see native/socket_error.c. */

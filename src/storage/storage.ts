@@ -110,12 +110,18 @@ export interface UploadTarget {
   receiveFrom?(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): ReceivingUpload | null;
 }
 
-/** A running UploadTarget.receiveFrom. */
-export interface ReceivingUpload {
+/** A running UploadTarget.receiveFrom or DownloadSource.sendToSocket. */
+export interface SocketTransferRun {
   readonly done: Promise<{ readonly bytes: number; readonly ending: 'end' | 'cancelled' | 'stalled' }>;
-  /** Bytes in the file so far (for progress reports). */
+  /** Bytes moved so far (for progress reports). */
   bytes(): number;
 }
+
+/** A running UploadTarget.receiveFrom: `bytes()` counts what is in the file. */
+export type ReceivingUpload = SocketTransferRun;
+
+/** A running DownloadSource.sendToSocket: `bytes()` counts what the socket took. */
+export type SendingDownload = SocketTransferRun;
 
 /**
  * An opened file for reading. The size comes from the same open (fstat of the descriptor), so a
@@ -124,8 +130,19 @@ export interface ReceivingUpload {
 export interface DownloadSource {
   /** The whole file's size in bytes when it was opened (not reduced by the start offset). */
   readonly size: number;
-  /** The bytes from the start offset. Use this, or sendTo, or discard: exactly one of them, once. */
+  /** The bytes from the start offset. Use this, sendToSocket, sendTo, or discard: exactly one of them, once. */
   readonly stream: Readable;
+  /**
+   * Optional zero-copy path: send the bytes from the start offset into the connected TCP socket
+   * with descriptor `socketFd`, off the event loop (LocalStorage on Linux, for big files:
+   * sendfile(2)). The caller guarantees that nothing else writes the socket meanwhile, and ends it
+   * afterwards. Answers null, having done nothing, when that is not possible now; the caller then
+   * uses another way. `done` resolves "end" once everything was sent (fewer bytes if the file
+   * shrank meanwhile), "cancelled" soon after the signal aborts, "stalled" when the socket took
+   * nothing for stallTimeoutMs (0: never); it rejects with the failure (error.code ECONNRESET, EIO,
+   * …). The source is released once `done` settles.
+   */
+  sendToSocket?(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): SendingDownload | null;
   /**
    * Optional fast path for a download that needs no transformation: write the bytes into
    * `destination`, end it, and resolve when it finished; reject on its error or close, or on the

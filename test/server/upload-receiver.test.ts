@@ -9,7 +9,8 @@ import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
 import { readAcceptedSocketInto } from '../../src/file-io/socket-read-into.js';
 import { UploadReceiver } from '../../src/server/data/upload-receiver.js';
 import { isRootOnLocalFileSystem, type FileIoMode } from '../../src/file-io/inline-file-io.js';
-import { LocalStorage, splicedUploadCount, splicedUploadsRunning } from '../../src/storage/local-storage.js';
+import { LocalStorage, splicedUploadCount } from '../../src/storage/local-storage.js';
+import { nativeTransfersRunning } from '../../src/storage/native-transfer.js';
 import { nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
 import { createStorageError } from '../../src/storage/storage.js';
 import { pooledBufferCount, trimBufferPool } from '../../src/file-io/transfer-buffer-pool.js';
@@ -329,10 +330,10 @@ for (const spliced of [true, false]) {
 test('closing the server during a spliced upload ends it within a second and keeps what arrived', { skip: nativeSocketReceiver() === null && 'splice receiver not built (Linux only)' }, async (t) => {
   const { root, server, head, splicedBefore } = await uploadUnderway(t, 'open.bin', 300_000); // the client keeps the connection open
   assert.equal(splicedUploadCount() - splicedBefore, 1);
-  assert.equal(splicedUploadsRunning(), 1);
+  assert.equal(nativeTransfersRunning(), 1);
   await server.close();
   // server.close() does not wait for transfers: what shows the splice thread stopped is its count.
-  for (let attempt = 0; splicedUploadsRunning() > 0; attempt++) {
+  for (let attempt = 0; nativeTransfersRunning() > 0; attempt++) {
     assert.ok(attempt < 100, 'the spliced upload ends within a second of the close');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -4,10 +4,11 @@ import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { untouchedSocketDescriptor } from '../../src/file-io/socket-read-into.js';
+import { idleWritableSocketDescriptor, untouchedSocketDescriptor } from '../../src/file-io/socket-read-into.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
-import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
+import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeFileSender, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
+import { readAll } from '../helpers/raw-ftp.js';
 import { pausedConnection } from '../helpers/paused-connection.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -296,4 +297,98 @@ test('receiveToFile rejects with the failing side: a file it cannot write, bad a
   await assert.rejects(receiving.done, { code: 'EBADF', side: 'file', bytes: 0 });
   assert.throws(() => nativeSocketReceiver()!.receiveToFile(-1, fd, 0, 0), TypeError);
   assert.throws(() => nativeSocketReceiver()!.receiveToFile(descriptor, fd, -5, 0), TypeError);
+});
+
+const sender = { skip: nativeFileSender() === null && 'sendfile sender not built (Linux only)' };
+
+/** A file of `payload` opened for reading; closed when the test ends. */
+function openedFile(t: TestContext, directory: string, payload: Buffer): number {
+  const file = join(directory, 'down');
+  writeFileSync(file, payload);
+  const fd = openSync(file, 'r');
+  t.after(() => closeSync(fd));
+  return fd;
+}
+
+/** A paused accepted socket and the descriptor a sender may write. */
+async function writableSocketPair(t: TestContext): Promise<{ client: Socket; accepted: Socket; descriptor: number }> {
+  const { client, accepted } = await pausedConnection(t);
+  const descriptor = idleWritableSocketDescriptor(accepted);
+  assert.ok(descriptor !== null, 'a plain connected socket with nothing queued has a descriptor to write');
+  return { client, accepted, descriptor };
+}
+
+test('the sendfile sender is built on Linux', { skip: process.platform !== 'linux' || process.env['FERRY_NATIVE'] === '0' }, () => {
+  assert.ok(nativeFileSender() !== null);
+});
+
+test('sendFromFile sends exactly the range asked for and leaves the socket open; a file shorter than the range sends what there is', sender, async (t) => {
+  const directory = await makeTempDir(t);
+  const payload = randomPayload(5 * 1024 * 1024 + 999);
+  const fd = openedFile(t, directory, payload);
+  const { client, accepted, descriptor } = await writableSocketPair(t);
+  const received = readAll(client);
+  const sending = nativeFileSender()!.sendFromFile(descriptor, fd, 1000, payload.length - 2000, 0);
+  assert.deepEqual(await sending.done, { bytes: payload.length - 2000, ending: 'end' });
+  assert.equal(sending.bytes(), payload.length - 2000);
+  accepted.end(); // the socket is still ours: the client sees EOF only now
+  assert.equal(sha256(await received), sha256(payload.subarray(1000, payload.length - 1000)));
+
+  const short = await writableSocketPair(t);
+  const rest = readAll(short.client);
+  const shortSending = nativeFileSender()!.sendFromFile(short.descriptor, fd, payload.length - 10, 1000, 0);
+  assert.deepEqual(await shortSending.done, { bytes: 10, ending: 'end' });
+  short.accepted.end();
+  assert.equal(sha256(await rest), sha256(payload.subarray(payload.length - 10)));
+});
+
+test('sendFromFile ends "cancelled" soon after cancel() while the client does not read, and "stalled" after the stall timeout', sender, async (t) => {
+  const directory = await makeTempDir(t);
+  const fd = openedFile(t, directory, randomPayload(64 * 1024 * 1024));
+  const { client, descriptor } = await writableSocketPair(t);
+  client.pause(); // the socket buffers fill and the sender waits
+  const sending = nativeFileSender()!.sendFromFile(descriptor, fd, 0, 64 * 1024 * 1024, 0);
+  for (let attempt = 0; sending.bytes() === 0; attempt++) {
+    assert.ok(attempt < 500, 'some bytes go out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  sending.cancel();
+  const cancelled = await sending.done;
+  assert.equal(cancelled.ending, 'cancelled');
+  assert.ok(cancelled.bytes > 0 && cancelled.bytes < 64 * 1024 * 1024, `${cancelled.bytes} bytes before the cancel`);
+
+  const quiet = await writableSocketPair(t);
+  quiet.client.pause();
+  const startedAt = Date.now();
+  const stalled = nativeFileSender()!.sendFromFile(quiet.descriptor, fd, 0, 64 * 1024 * 1024, 150);
+  const result = await stalled.done;
+  assert.equal(result.ending, 'stalled');
+  assert.ok(Date.now() - startedAt >= 140, 'not before the stall timeout');
+});
+
+test('sendFromFile rejects with the failing side: a reset client, a file it cannot read, bad arguments', sender, async (t) => {
+  const directory = await makeTempDir(t);
+  const fd = openedFile(t, directory, randomPayload(64 * 1024 * 1024));
+  const { client, descriptor } = await writableSocketPair(t);
+  client.pause();
+  const sending = nativeFileSender()!.sendFromFile(descriptor, fd, 0, 64 * 1024 * 1024, 0);
+  for (let attempt = 0; sending.bytes() === 0; attempt++) {
+    assert.ok(attempt < 500, 'some bytes go out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  client.resetAndDestroy();
+  const error = await sending.done.then(
+    () => assert.fail('a reset client fails the send'),
+    (failure: Error & { code?: string; side?: string; bytes?: number }) => failure,
+  );
+  assert.ok(error.code === 'ECONNRESET' || error.code === 'EPIPE', String(error.code));
+  assert.equal(error.side, 'socket');
+  assert.ok(error.bytes! > 0);
+
+  const writeOnly = openSync(join(directory, 'write-only'), 'w');
+  t.after(() => closeSync(writeOnly));
+  const other = await writableSocketPair(t);
+  await assert.rejects(nativeFileSender()!.sendFromFile(other.descriptor, writeOnly, 0, 1000, 0).done, { code: 'EBADF', side: 'file', bytes: 0 });
+  assert.throws(() => nativeFileSender()!.sendFromFile(-1, fd, 0, 10, 0), TypeError);
+  assert.throws(() => nativeFileSender()!.sendFromFile(other.descriptor, fd, 0, -10, 0), TypeError);
 });

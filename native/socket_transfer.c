@@ -1,0 +1,136 @@
+/*
+ * What receiveToFile (receive_to_file.c) and sendFromFile (send_from_file.c) share: a transfer
+ * between a socket and a file that runs on a thread-pool thread, and its JavaScript face,
+ *   { done: Promise<{ bytes, ending: "end" | "cancelled" | "stalled" }>, cancel(), bytes() },
+ * where `done` rejects with error.code (errno name), error.side ("socket", "file" or "pipe") and
+ * error.bytes. Each file only supplies its loop (FerrySocketTransfer.run) and its arguments.
+ */
+#define _GNU_SOURCE
+#include "ferry_native.h"
+
+#if defined(__linux__)
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How often a waiting transfer looks at cancel() and the stall clock. */
+#define POLL_INTERVAL_MS 50
+
+int64_t ferry_now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int ferry_wait_for_socket(FerrySocketTransfer *transfer, short events, int64_t last_progress_ms) {
+  struct pollfd wanted = {transfer->socket_fd, events, 0};
+  int ready = poll(&wanted, 1, POLL_INTERVAL_MS);
+  return ready == 0 && transfer->stall_ms > 0 && ferry_now_ms() - last_progress_ms >= transfer->stall_ms;
+}
+
+static void release(napi_env env, FerrySocketTransfer *transfer) {
+  if (--transfer->references > 0) return;
+  if (transfer->work != NULL) napi_delete_async_work(env, transfer->work);
+  free(transfer);
+}
+
+/* Runs on a thread-pool thread: no N-API calls here. The duplicate socket is closed afterwards. */
+static void execute(napi_env env, void *data) {
+  (void)env;
+  FerrySocketTransfer *transfer = data;
+  transfer->run(transfer);
+  close(transfer->socket_fd);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  FerrySocketTransfer *transfer = data;
+  napi_value bytes;
+  napi_create_int64(env, (int64_t)atomic_load(&transfer->bytes), &bytes);
+  if (status != napi_ok || transfer->error != 0) {
+    static const char *sides[] = {"none", "socket", "file", "pipe"};
+    napi_value code, message, error, side;
+    napi_create_string_utf8(env, status != napi_ok ? "ECANCELED" : ferry_errno_code(transfer->error), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, transfer->failure_message, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &error);
+    napi_create_string_utf8(env, sides[transfer->side], NAPI_AUTO_LENGTH, &side);
+    napi_set_named_property(env, error, "side", side);
+    napi_set_named_property(env, error, "bytes", bytes);
+    napi_reject_deferred(env, transfer->deferred, error);
+  } else {
+    static const char *endings[] = {"end", "cancelled", "stalled"};
+    napi_value result, ending;
+    napi_create_object(env, &result);
+    napi_create_string_utf8(env, endings[transfer->ending], NAPI_AUTO_LENGTH, &ending);
+    napi_set_named_property(env, result, "bytes", bytes);
+    napi_set_named_property(env, result, "ending", ending);
+    napi_resolve_deferred(env, transfer->deferred, result);
+  }
+  release(env, transfer);
+}
+
+/* The control object's methods find their transfer through `this`, so a method taken off the
+   object and called later cannot reach freed memory. */
+static FerrySocketTransfer *transfer_of_this(napi_env env, napi_callback_info info) {
+  napi_value self;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, NULL, NULL, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value cancel(napi_env env, napi_callback_info info) {
+  FerrySocketTransfer *transfer = transfer_of_this(env, info);
+  if (transfer != NULL) atomic_store(&transfer->cancel, 1);
+  return NULL;
+}
+
+static napi_value bytes_so_far(napi_env env, napi_callback_info info) {
+  FerrySocketTransfer *transfer = transfer_of_this(env, info);
+  napi_value bytes;
+  napi_create_int64(env, transfer != NULL ? (int64_t)atomic_load(&transfer->bytes) : 0, &bytes);
+  return bytes;
+}
+
+static void finalize_control(napi_env env, void *data, void *hint) {
+  (void)hint;
+  release(env, data);
+}
+
+FerrySocketTransfer *ferry_new_socket_transfer(napi_env env, int32_t socket_fd, const char *failure_message) {
+  int duplicate = fcntl(socket_fd, F_DUPFD_CLOEXEC, 0);
+  if (duplicate < 0) {
+    napi_throw_error(env, ferry_errno_code(errno), "cannot duplicate the socket descriptor");
+    return NULL;
+  }
+  FerrySocketTransfer *transfer = calloc(1, sizeof(FerrySocketTransfer));
+  if (transfer == NULL) {
+    close(duplicate);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  transfer->socket_fd = duplicate;
+  transfer->failure_message = failure_message;
+  transfer->references = 2;
+  return transfer;
+}
+
+napi_value ferry_start_socket_transfer(napi_env env, FerrySocketTransfer *transfer, const char *resource) {
+  napi_value control, promise, resource_name, function;
+  napi_create_object(env, &control);
+  napi_create_promise(env, &transfer->deferred, &promise);
+  napi_set_named_property(env, control, "done", promise);
+  napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, cancel, NULL, &function);
+  napi_set_named_property(env, control, "cancel", function);
+  napi_create_function(env, "bytes", NAPI_AUTO_LENGTH, bytes_so_far, NULL, &function);
+  napi_set_named_property(env, control, "bytes", function);
+  napi_wrap(env, control, transfer, finalize_control, NULL, NULL);
+  napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_async_work(env, NULL, resource_name, execute, complete, transfer, &transfer->work);
+  napi_queue_async_work(env, transfer->work);
+  return control;
+}
+
+#endif

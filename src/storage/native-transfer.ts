@@ -1,0 +1,43 @@
+/**
+ * Starting the native helper's socket transfers (receiveToFile for spliced uploads, sendFromFile
+ * for sendfile downloads) the same way: within a budget of thread-pool threads, and cancelled by
+ * the transfer's AbortSignal.
+ *
+ * Why a budget: each such transfer holds a libuv thread-pool thread for its whole duration, while
+ * the pool (4 threads by default) also serves every asynchronous file-system call, listing stats
+ * and password hashing; with all four held, a login would wait for a transfer to end. Beyond the
+ * budget a transfer takes the JavaScript path, which moves the same bytes.
+ */
+import type { RunningSocketTransfer } from './native-addon.js';
+
+const maxHeldThreads = 2;
+let heldThreads = 0;
+
+/** For tests: native transfers running right now (each holds a pool thread). */
+export function nativeTransfersRunning(): number {
+  return heldThreads;
+}
+
+/**
+ * Start a native transfer with `start`, or answer null when the budget is spent or it would not
+ * start (the descriptor is not a socket, …): the caller then takes the JavaScript path. The
+ * signal cancels it; `done` settles as the native one does, once its thread counts as free again.
+ */
+export function startNativeTransfer(start: () => RunningSocketTransfer, signal: AbortSignal): RunningSocketTransfer | null {
+  if (heldThreads >= maxHeldThreads) return null;
+  let running: RunningSocketTransfer;
+  try {
+    running = start();
+  } catch {
+    return null;
+  }
+  heldThreads++;
+  const cancel = (): void => running.cancel();
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  const done = running.done.finally(() => {
+    heldThreads--;
+    signal.removeEventListener('abort', cancel);
+  });
+  return { done, cancel, bytes: () => running.bytes() };
+}

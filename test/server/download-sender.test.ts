@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
+import { sendfileDownloadCount } from '../../src/storage/local-download.js';
+import { nativeFileSender } from '../../src/storage/native-addon.js';
+import { nativeTransfersRunning } from '../../src/storage/native-transfer.js';
+import type { FtpServer, FtpServerOptions } from '../../src/server/ftp-server.js';
+import type { TransferFinishedEvent } from '../../src/server/server-events.js';
+import { randomPayload, sha256 } from '../helpers/checksum.js';
+import { RawFtpConnection, readAll } from '../helpers/raw-ftp.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+const sender = { skip: nativeFileSender() === null && 'sendfile sender not built (Linux only)' };
+
+/** Big enough for sendfile (local-download.ts: 8 MiB and up). */
+const bigBytes = 9 * 1024 * 1024 + 12345;
+
+async function serverWithBigFile(t: TestContext, options: FtpServerOptions = {}): Promise<{ port: number; root: string; payload: Buffer; server: FtpServer }> {
+  const { port, root, server } = await startTestServer(t, options);
+  await isRootOnLocalFileSystem(root); // settle the asynchronous verdict the sender waits for
+  const payload = randomPayload(bigBytes);
+  await writeFile(join(root, 'big.bin'), payload);
+  await writeFile(join(root, 'small.bin'), payload.subarray(0, 1024 * 1024));
+  return { port, root, payload, server };
+}
+
+/** RETR over a fresh data connection; resolves with what arrived, the final reply and how many downloads used sendfile. */
+async function retrieve(t: TestContext, connection: RawFtpConnection, name: string, mode: 'passive' | 'active'): Promise<{ data: Buffer; replyCode: number; sendfiles: number }> {
+  const before = sendfileDownloadCount();
+  const opened: Promise<Socket> = mode === 'passive' ? connection.openPassive(t) : (await connection.openActive(t)).accepted;
+  if (mode === 'passive') await opened;
+  connection.write(`RETR ${name}\r\n`);
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const data = await readAll(await opened);
+  const replyCode = (await connection.nextReply()).replyCode;
+  return { data, replyCode, sendfiles: sendfileDownloadCount() - before };
+}
+
+/** Wait until no native transfer holds a thread-pool thread (their count is what shows they ended). */
+async function untilNativeTransfersEnded(): Promise<void> {
+  for (let attempt = 0; nativeTransfersRunning() > 0; attempt++) {
+    assert.ok(attempt < 100, 'the native transfer ends within a second');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('a big binary RETR goes through sendfile in passive and active mode and from a REST offset; small files, TYPE A and fileIo thread-pool do not', sender, async (t) => {
+  const { port, payload } = await serverWithBigFile(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  for (const mode of ['passive', 'active'] as const) {
+    const { data, replyCode, sendfiles } = await retrieve(t, connection, 'big.bin', mode);
+    assert.equal(replyCode, 226);
+    assert.equal(sendfiles, 1, `${mode}: sent with sendfile`);
+    assert.equal(data.length, payload.length);
+    assert.equal(sha256(data), sha256(payload), `${mode}: every byte`);
+  }
+  await connection.expect('REST 1000001', 350);
+  const resumed = await retrieve(t, connection, 'big.bin', 'passive');
+  assert.equal(resumed.sendfiles, 1);
+  assert.equal(sha256(resumed.data), sha256(payload.subarray(1000001)), 'REST: from the offset');
+
+  const small = await retrieve(t, connection, 'small.bin', 'passive');
+  assert.equal(small.sendfiles, 0, 'a 1 MiB file takes the buffer path');
+  assert.equal(sha256(small.data), sha256(payload.subarray(0, 1024 * 1024)));
+
+  await connection.expect('TYPE A', 200);
+  const ascii = await retrieve(t, connection, 'big.bin', 'passive');
+  assert.equal(ascii.replyCode, 226);
+  assert.equal(ascii.sendfiles, 0, 'TYPE A converts on the stream path');
+
+  const threadPool = await serverWithBigFile(t, { fileIo: 'thread-pool' });
+  const other = await RawFtpConnection.login(t, threadPool.port);
+  await other.expect('TYPE I', 200);
+  const pooled = await retrieve(t, other, 'big.bin', 'passive');
+  assert.equal(pooled.sendfiles, 0, "fileIo 'thread-pool' keeps every file call in JavaScript");
+  assert.equal(sha256(pooled.data), sha256(threadPool.payload));
+});
+
+test('STAT counts the bytes a sendfile download has sent so far, and the downloadFinished event has them all', sender, async (t) => {
+  const { port, payload, server } = await serverWithBigFile(t);
+  const finished = once(server, 'downloadFinished') as Promise<[TransferFinishedEvent]>;
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause(); // the socket buffers fill and the download waits for the client
+  const before = sendfileDownloadCount();
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  let sentSoFar = 0;
+  for (let attempt = 0; sentSoFar === 0; attempt++) {
+    assert.ok(attempt < 200, 'STAT reports bytes sent');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const status = await connection.expect('STAT', 211);
+    sentSoFar = Number(/Transfer in progress: (\d+) bytes/.exec(status.lines.join(' '))?.[1] ?? 0);
+  }
+  assert.equal(sendfileDownloadCount() - before, 1);
+  assert.ok(sentSoFar < payload.length, `${sentSoFar} bytes while the client does not read`);
+  const received = readAll(data);
+  data.resume();
+  assert.equal(sha256(await received), sha256(payload));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  const [event] = await finished;
+  assert.equal(event.bytes, payload.length);
+});
+
+test('at most two downloads use sendfile at once; the others take the buffer path, all intact', sender, async (t) => {
+  const { port, payload } = await serverWithBigFile(t);
+  const before = sendfileDownloadCount();
+  const sessions = await Promise.all([0, 1, 2].map(() => RawFtpConnection.login(t, port)));
+  const dataSockets: Socket[] = [];
+  for (const connection of sessions) {
+    await connection.expect('TYPE I', 200);
+    const data = await connection.openPassive(t);
+    data.pause(); // all three are running before any ends
+    connection.write('RETR big.bin\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    dataSockets.push(data);
+  }
+  const received = dataSockets.map((data) => readAll(data));
+  for (const data of dataSockets) data.resume();
+  for (const connection of sessions) assert.equal((await connection.nextReply()).replyCode, 226);
+  for (const data of await Promise.all(received)) assert.equal(sha256(data), sha256(payload));
+  assert.equal(sendfileDownloadCount() - before, 2, 'two sent with sendfile, one through buffers');
+  await untilNativeTransfersEnded();
+});
+
+test('ABOR during a sendfile download: 426 then 226, the data connection closes, the sender stops and the session goes on', sender, async (t) => {
+  const { port, payload } = await serverWithBigFile(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause();
+  data.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => data.once('close', () => resolve()));
+  const before = sendfileDownloadCount();
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
+    assert.ok(attempt < 200, 'the sendfile download starts');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(sendfileDownloadCount() - before, 1);
+  connection.write('ABOR\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 426);
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  await untilNativeTransfersEnded();
+  data.resume(); // drain what was in flight: the connection must end, not deliver the whole file
+  const drained = readAll(data).catch(() => Buffer.alloc(0));
+  await closed;
+  assert.ok((await drained).length < payload.length, 'the download stopped');
+  const again = await retrieve(t, connection, 'big.bin', 'passive');
+  assert.equal(sha256(again.data), sha256(payload), 'the next download is whole');
+});
+
+test('a client that resets the data connection during a sendfile download gets 426 and keeps its session', sender, async (t) => {
+  const { port, payload } = await serverWithBigFile(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause();
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
+    assert.ok(attempt < 200, 'the sendfile download starts');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  data.resetAndDestroy();
+  const reply = await connection.nextReply();
+  assert.equal(reply.replyCode, 426);
+  assert.match(reply.lines.join(' '), /Data connection lost/);
+  await untilNativeTransfersEnded();
+  const again = await retrieve(t, connection, 'big.bin', 'active');
+  assert.equal(sha256(again.data), sha256(payload));
+});
+
+test('a sendfile download whose client stops reading ends with 426 after the data stall timeout', sender, async (t) => {
+  const { port } = await serverWithBigFile(t, { limits: { dataStallTimeoutMs: 300 } });
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause(); // never read
+  const before = sendfileDownloadCount();
+  const startedAt = Date.now();
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  const reply = await connection.nextReply();
+  assert.equal(reply.replyCode, 426);
+  assert.match(reply.lines[0]!, /stalled/);
+  assert.ok(Date.now() - startedAt >= 250, 'not before the stall timeout');
+  assert.equal(sendfileDownloadCount() - before, 1, 'the stall clock was the sender’s');
+  await untilNativeTransfersEnded();
+  await connection.expect('NOOP', 200);
+});
