@@ -4,11 +4,13 @@
  *
  * Why: a big RETR otherwise reads each buffer from the page cache (copy 1) and writes it into the
  * socket (copy 2), both on the event loop; vsftpd sends with sendfile. On loopback the receiving
- * client then copies straight out of the page-cache pages. Measured on the 2-vCPU bench VM with a
- * throwaway version of this loop (1 GiB RETR, alternated runs, 3×3 rounds): passive median 1192 →
- * 1278 MB/s, active 1236 → 1300. Earlier tries on the event loop (a libuv poll per EAGAIN) were
- * slower than the two-buffer sender, and for many small files at once the pool hop costs more
- * than the copy saves, so Ferry uses this only for big downloads, two at a time (local-download.ts).
+ * client then copies straight out of the page-cache pages. Measured on the 2-vCPU bench VM, 1 GiB
+ * RETR by curl into /dev/null, alternated with the two-buffer sender, 3 runs each: server CPU
+ * 0.94-1.87 s → 0.36-0.54 s, throughput 384-710 → 912-2050 MB/s (passive and active alike). With
+ * the bench's load client, which hashes what it receives, both sit at its hashing ceiling
+ * (~1.1-1.5 GB/s) and differ by less than the noise. Earlier tries on the event loop (a libuv poll
+ * per EAGAIN) were slower than the two-buffer sender; for many 1 MiB files at once this path
+ * measured no better (local-download.ts), so Ferry uses it for big downloads, two at a time.
  *
  * JS: sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs) → a transfer control object
  *       (socket_transfer.c: { done, cancel(), bytes() })
