@@ -70,16 +70,23 @@ void ferry_register_ordered_listing(napi_env env, napi_value exports);
 enum { FERRY_ENDING_END, FERRY_ENDING_CANCELLED, FERRY_ENDING_STALLED };
 enum { FERRY_SIDE_NONE, FERRY_SIDE_SOCKET, FERRY_SIDE_FILE, FERRY_SIDE_PIPE };
 typedef struct FerrySocketTransfer FerrySocketTransfer;
-struct FerrySocketTransfer {
-  /* Set by the file that starts it: */
+
+/* What one kind of transfer (receiveToFile, sendFromFile) brings: its loop and its names. */
+typedef struct {
   void (*run)(FerrySocketTransfer *transfer); /* the loop, on a thread-pool thread */
-  int file_fd;                                 /* borrowed: open until `done` settles */
-  int64_t position;                            /* in the file */
-  int64_t length;                              /* bytes to move, where the transfer has a length */
-  int64_t stall_ms;                            /* 0: never stalls */
-  /* Set by ferry_new_socket_transfer: */
-  int socket_fd; /* a duplicate, closed once run() returned */
-  const char *failure_message;
+  int has_length;                              /* takes a length argument after the position */
+  const char *name;                            /* async resource name */
+  const char *failure_message;                 /* message of the errors `done` rejects with */
+  const char *usage;                           /* TypeError message for bad arguments */
+} FerrySocketTransferKind;
+
+struct FerrySocketTransfer {
+  const FerrySocketTransferKind *kind;
+  int socket_fd;    /* a duplicate of the caller's, closed once run() returned */
+  int file_fd;      /* borrowed: open until `done` settles */
+  int64_t position; /* in the file */
+  int64_t length;   /* bytes to move, where the kind has a length */
+  int64_t stall_ms; /* 0: never stalls */
   /* Shared with JavaScript: */
   atomic_int cancel;
   atomic_llong bytes;
@@ -93,11 +100,10 @@ struct FerrySocketTransfer {
   int references; /* the async work and the control object; freed when both let go */
 };
 
-/* A zeroed transfer over a duplicate of `socket_fd`; NULL after throwing. */
-FerrySocketTransfer *ferry_new_socket_transfer(napi_env env, int32_t socket_fd, const char *failure_message);
-/* Queue the transfer (its run, file_fd, position, length and stall_ms set) and return its control
-   object { done, cancel(), bytes() }. */
-napi_value ferry_start_socket_transfer(napi_env env, FerrySocketTransfer *transfer, const char *resource);
+/* Start a transfer of `kind` from the call's arguments (socketFd, fileFd, position, [length,]
+   stallTimeoutMs: non-negative integers, else a TypeError) on a thread-pool thread; returns its
+   control object { done, cancel(), bytes() }, or NULL after throwing. */
+napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind);
 /* CLOCK_MONOTONIC in ms. */
 int64_t ferry_now_ms(void);
 /* Wait up to one poll interval for `events` on the transfer's socket; 1 when nothing happened and

@@ -90,25 +90,16 @@ finish:
   close(pipe_fds[1]);
 }
 
+static const FerrySocketTransferKind kind = {
+    .run = receive,
+    .has_length = 0,
+    .name = "ferry.receiveToFile",
+    .failure_message = "receiveToFile failed",
+    .usage = "receiveToFile(socketFd, fileFd, position, stallTimeoutMs): non-negative integers",
+};
+
 static napi_value receive_to_file(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t socket_fd = -1, file_fd = -1;
-  int64_t position = -1, stall_ms = -1;
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok || napi_get_value_int32(env, argv[1], &file_fd) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &position) != napi_ok || napi_get_value_int64(env, argv[3], &stall_ms) != napi_ok || socket_fd < 0 ||
-      file_fd < 0 || position < 0 || stall_ms < 0) {
-    napi_throw_type_error(env, NULL, "receiveToFile(socketFd, fileFd, position, stallTimeoutMs): non-negative integers");
-    return NULL;
-  }
-  FerrySocketTransfer *transfer = ferry_new_socket_transfer(env, socket_fd, "receiveToFile failed");
-  if (transfer == NULL) return NULL;
-  transfer->run = receive;
-  transfer->file_fd = file_fd;
-  transfer->position = position;
-  transfer->stall_ms = stall_ms;
-  return ferry_start_socket_transfer(env, transfer, "ferry.receiveToFile");
+  return ferry_start_socket_transfer(env, info, &kind);
 }
 
 void ferry_register_receive_to_file(napi_env env, napi_value exports) {

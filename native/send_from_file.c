@@ -83,26 +83,16 @@ static void send_range(FerrySocketTransfer *send) {
   send->ending = FERRY_ENDING_END;
 }
 
+static const FerrySocketTransferKind kind = {
+    .run = send_range,
+    .has_length = 1,
+    .name = "ferry.sendFromFile",
+    .failure_message = "sendFromFile failed",
+    .usage = "sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs): non-negative integers",
+};
+
 static napi_value send_from_file(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t socket_fd = -1, file_fd = -1;
-  int64_t position = -1, length = -1, stall_ms = -1;
-  if (argc < 5 || napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok || napi_get_value_int32(env, argv[1], &file_fd) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &position) != napi_ok || napi_get_value_int64(env, argv[3], &length) != napi_ok ||
-      napi_get_value_int64(env, argv[4], &stall_ms) != napi_ok || socket_fd < 0 || file_fd < 0 || position < 0 || length < 0 || stall_ms < 0) {
-    napi_throw_type_error(env, NULL, "sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs): non-negative integers");
-    return NULL;
-  }
-  FerrySocketTransfer *transfer = ferry_new_socket_transfer(env, socket_fd, "sendFromFile failed");
-  if (transfer == NULL) return NULL;
-  transfer->run = send_range;
-  transfer->file_fd = file_fd;
-  transfer->position = position;
-  transfer->length = length;
-  transfer->stall_ms = stall_ms;
-  return ferry_start_socket_transfer(env, transfer, "ferry.sendFromFile");
+  return ferry_start_socket_transfer(env, info, &kind);
 }
 
 void ferry_register_send_from_file(napi_env env, napi_value exports) {

@@ -3,7 +3,7 @@
  * between a socket and a file that runs on a thread-pool thread, and its JavaScript face,
  *   { done: Promise<{ bytes, ending: "end" | "cancelled" | "stalled" }>, cancel(), bytes() },
  * where `done` rejects with error.code (errno name), error.side ("socket", "file" or "pipe") and
- * error.bytes. Each file only supplies its loop (FerrySocketTransfer.run) and its arguments.
+ * error.bytes. Each file only supplies its loop and names (FerrySocketTransferKind).
  */
 #define _GNU_SOURCE
 #include "ferry_native.h"
@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@ static void release(napi_env env, FerrySocketTransfer *transfer) {
 static void execute(napi_env env, void *data) {
   (void)env;
   FerrySocketTransfer *transfer = data;
-  transfer->run(transfer);
+  transfer->kind->run(transfer);
   close(transfer->socket_fd);
 }
 
@@ -53,7 +54,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     static const char *sides[] = {"none", "socket", "file", "pipe"};
     napi_value code, message, error, side;
     napi_create_string_utf8(env, status != napi_ok ? "ECANCELED" : ferry_errno_code(transfer->error), NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, transfer->failure_message, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, transfer->kind->failure_message, NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, code, message, &error);
     napi_create_string_utf8(env, sides[transfer->side], NAPI_AUTO_LENGTH, &side);
     napi_set_named_property(env, error, "side", side);
@@ -99,8 +100,22 @@ static void finalize_control(napi_env env, void *data, void *hint) {
   release(env, data);
 }
 
-FerrySocketTransfer *ferry_new_socket_transfer(napi_env env, int32_t socket_fd, const char *failure_message) {
-  int duplicate = fcntl(socket_fd, F_DUPFD_CLOEXEC, 0);
+napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  /* socketFd, fileFd, position, [length,] stallTimeoutMs */
+  size_t wanted = kind->has_length ? 5 : 4;
+  int64_t numbers[5] = {-1, -1, -1, -1, -1};
+  int is_valid = argc >= wanted;
+  for (size_t index = 0; is_valid && index < wanted; index++) {
+    is_valid = napi_get_value_int64(env, argv[index], &numbers[index]) == napi_ok && numbers[index] >= 0;
+  }
+  if (!is_valid || numbers[0] > INT32_MAX || numbers[1] > INT32_MAX) {
+    napi_throw_type_error(env, NULL, kind->usage);
+    return NULL;
+  }
+  int duplicate = fcntl((int)numbers[0], F_DUPFD_CLOEXEC, 0);
   if (duplicate < 0) {
     napi_throw_error(env, ferry_errno_code(errno), "cannot duplicate the socket descriptor");
     return NULL;
@@ -111,13 +126,14 @@ FerrySocketTransfer *ferry_new_socket_transfer(napi_env env, int32_t socket_fd, 
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
+  transfer->kind = kind;
   transfer->socket_fd = duplicate;
-  transfer->failure_message = failure_message;
+  transfer->file_fd = (int)numbers[1];
+  transfer->position = numbers[2];
+  transfer->length = kind->has_length ? numbers[3] : 0;
+  transfer->stall_ms = numbers[wanted - 1];
   transfer->references = 2;
-  return transfer;
-}
 
-napi_value ferry_start_socket_transfer(napi_env env, FerrySocketTransfer *transfer, const char *resource) {
   napi_value control, promise, resource_name, function;
   napi_create_object(env, &control);
   napi_create_promise(env, &transfer->deferred, &promise);
@@ -127,7 +143,7 @@ napi_value ferry_start_socket_transfer(napi_env env, FerrySocketTransfer *transf
   napi_create_function(env, "bytes", NAPI_AUTO_LENGTH, bytes_so_far, NULL, &function);
   napi_set_named_property(env, control, "bytes", function);
   napi_wrap(env, control, transfer, finalize_control, NULL, NULL);
-  napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_string_utf8(env, kind->name, NAPI_AUTO_LENGTH, &resource_name);
   napi_create_async_work(env, NULL, resource_name, execute, complete, transfer, &transfer->work);
   napi_queue_async_work(env, transfer->work);
   return control;

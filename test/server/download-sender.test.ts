@@ -40,6 +40,29 @@ async function retrieve(t: TestContext, connection: RawFtpConnection, name: stri
   return { data, replyCode, sendfiles: sendfileDownloadCount() - before };
 }
 
+/**
+ * Log in, send RETR big.bin over a passive connection the client does not read yet (the socket
+ * buffers fill and the download waits for it), and return the data socket after the 150.
+ */
+async function startPausedDownload(t: TestContext, port: number): Promise<{ connection: RawFtpConnection; data: Socket }> {
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  const data = await connection.openPassive(t);
+  data.pause();
+  data.on('error', () => undefined);
+  connection.write('RETR big.bin\r\n');
+  assert.equal((await connection.nextReply()).replyCode, 150);
+  return { connection, data };
+}
+
+/** Wait until a native transfer holds a thread-pool thread. */
+async function untilNativeTransferRuns(): Promise<void> {
+  for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
+    assert.ok(attempt < 200, 'the sendfile download starts');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Wait until no native transfer holds a thread-pool thread (their count is what shows they ended). */
 async function untilNativeTransfersEnded(): Promise<void> {
   for (let attempt = 0; nativeTransfersRunning() > 0; attempt++) {
@@ -84,13 +107,8 @@ test('a big binary RETR goes through sendfile in passive and active mode and fro
 test('STAT counts the bytes a sendfile download has sent so far, and the downloadFinished event has them all', sender, async (t) => {
   const { port, payload, server } = await serverWithBigFile(t);
   const finished = once(server, 'downloadFinished') as Promise<[TransferFinishedEvent]>;
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const data = await connection.openPassive(t);
-  data.pause(); // the socket buffers fill and the download waits for the client
   const before = sendfileDownloadCount();
-  connection.write('RETR big.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
+  const { connection, data } = await startPausedDownload(t, port);
   let sentSoFar = 0;
   for (let attempt = 0; sentSoFar === 0; attempt++) {
     assert.ok(attempt < 200, 'STAT reports bytes sent');
@@ -111,19 +129,11 @@ test('STAT counts the bytes a sendfile download has sent so far, and the downloa
 test('at most two downloads use sendfile at once; the others take the buffer path, all intact', sender, async (t) => {
   const { port, payload } = await serverWithBigFile(t);
   const before = sendfileDownloadCount();
-  const sessions = await Promise.all([0, 1, 2].map(() => RawFtpConnection.login(t, port)));
-  const dataSockets: Socket[] = [];
-  for (const connection of sessions) {
-    await connection.expect('TYPE I', 200);
-    const data = await connection.openPassive(t);
-    data.pause(); // all three are running before any ends
-    connection.write('RETR big.bin\r\n');
-    assert.equal((await connection.nextReply()).replyCode, 150);
-    dataSockets.push(data);
-  }
-  const received = dataSockets.map((data) => readAll(data));
-  for (const data of dataSockets) data.resume();
-  for (const connection of sessions) assert.equal((await connection.nextReply()).replyCode, 226);
+  const downloads = [];
+  for (let index = 0; index < 3; index++) downloads.push(await startPausedDownload(t, port)); // all three run before any ends
+  const received = downloads.map(({ data }) => readAll(data));
+  for (const { data } of downloads) data.resume();
+  for (const { connection } of downloads) assert.equal((await connection.nextReply()).replyCode, 226);
   for (const data of await Promise.all(received)) assert.equal(sha256(data), sha256(payload));
   assert.equal(sendfileDownloadCount() - before, 2, 'two sent with sendfile, one through buffers');
   await untilNativeTransfersEnded();
@@ -131,19 +141,10 @@ test('at most two downloads use sendfile at once; the others take the buffer pat
 
 test('ABOR during a sendfile download: 426 then 226, the data connection closes, the sender stops and the session goes on', sender, async (t) => {
   const { port, payload } = await serverWithBigFile(t);
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const data = await connection.openPassive(t);
-  data.pause();
-  data.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => data.once('close', () => resolve()));
   const before = sendfileDownloadCount();
-  connection.write('RETR big.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
-  for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
-    assert.ok(attempt < 200, 'the sendfile download starts');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { connection, data } = await startPausedDownload(t, port);
+  const closed = new Promise<void>((resolve) => data.once('close', () => resolve()));
+  await untilNativeTransferRuns();
   assert.equal(sendfileDownloadCount() - before, 1);
   connection.write('ABOR\r\n');
   assert.equal((await connection.nextReply()).replyCode, 426);
@@ -159,16 +160,8 @@ test('ABOR during a sendfile download: 426 then 226, the data connection closes,
 
 test('a client that resets the data connection during a sendfile download gets 426 and keeps its session', sender, async (t) => {
   const { port, payload } = await serverWithBigFile(t);
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const data = await connection.openPassive(t);
-  data.pause();
-  connection.write('RETR big.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
-  for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
-    assert.ok(attempt < 200, 'the sendfile download starts');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { connection, data } = await startPausedDownload(t, port);
+  await untilNativeTransferRuns();
   data.resetAndDestroy();
   const reply = await connection.nextReply();
   assert.equal(reply.replyCode, 426);
@@ -180,14 +173,9 @@ test('a client that resets the data connection during a sendfile download gets 4
 
 test('a sendfile download whose client stops reading ends with 426 after the data stall timeout', sender, async (t) => {
   const { port } = await serverWithBigFile(t, { limits: { dataStallTimeoutMs: 300 } });
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const data = await connection.openPassive(t);
-  data.pause(); // never read
   const before = sendfileDownloadCount();
+  const { connection } = await startPausedDownload(t, port); // never read
   const startedAt = Date.now();
-  connection.write('RETR big.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
   const reply = await connection.nextReply();
   assert.equal(reply.replyCode, 426);
   assert.match(reply.lines[0]!, /stalled/);
