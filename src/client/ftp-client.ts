@@ -429,7 +429,7 @@ export class FtpClient {
           const start = file.isRegularFile ? { start: startOffset } : {};
           stream = createReadStream('', { fd: file.fd, ...start, autoClose: false, highWaterMark: localFileChunkBytes });
         }
-        const local = file === null ? (source as Readable) : (stream ?? new FileUploadSender(file.fd, startOffset, totalBytes!, file.readPolicy));
+        const local = file === null ? (source as Readable) : (stream ?? new FileUploadSender(file.fd, startOffset, totalBytes!, file.readPolicy, file.isOnLocalFileSystem));
         const transforms = type === 'ascii' ? [createLocalToNetworkAscii()] : [];
         const moved = { bytes: 0 };
         const reply = await this.transferFile({ verb, remotePath, direction: 'upload', local, transforms, startOffset, totalBytes }, options, moved);

@@ -68,6 +68,11 @@ export class LocalFile {
     return this.io;
   }
 
+  /** Whether the file is on a known local file system (fileIo 'auto'): big uploads may then use sendfile. */
+  get isOnLocalFileSystem(): boolean {
+    return this.io.isLocalFileSystem;
+  }
+
   /** Size and times of the open file. */
   stat(): Promise<Stats> {
     return this.io.call(

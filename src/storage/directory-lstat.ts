@@ -19,7 +19,7 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { namesOfListing, nativeDirectoryReader, type NativeDirectoryReader, type NativeListingHandle } from './native-addon.js';
+import { namesOfListing, nativeDirectoryReader, type NativeDirectoryReader, type NativeListingHandle } from '../native/native-addon.js';
 
 /** The lstat fields a listing uses (a Stats has them all). */
 export interface EntryStats {

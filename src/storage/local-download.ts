@@ -17,20 +17,12 @@ import type { Readable, Writable } from 'node:stream';
 import { sendFileRange } from '../file-io/send-file-range.js';
 import { transferBufferBytes } from '../file-io/transfer-buffer-pool.js';
 import type { InlineFileIo } from '../file-io/inline-file-io.js';
-import { nativeFileSender } from './native-addon.js';
-import { startNativeTransfer } from './native-transfer.js';
+import { nativeFileSender } from '../native/native-addon.js';
+import { minSendfileBytes, startNativeTransfer } from '../native/native-transfer.js';
 import type { DownloadSource, SendingDownload } from './storage.js';
 
 /** Size of each read, on both paths. */
 const chunkBytes = transferBufferBytes;
-
-/**
- * Smallest download sent with sendfile. A big download is where the copy through user space shows
- * (see native/send_from_file.c). For the bench's 100 sessions of 1 MiB files, a 1 MiB threshold
- * measured no better (pair runs with vsftpd: 0.79× vs 0.90× here; alternated runs of Ferry alone
- * overlapped), and with two transfers at a time most of them would take the buffers anyway.
- */
-const minSendfileBytes = 8 * 1024 * 1024;
 
 let sendfileDownloadsStarted = 0;
 

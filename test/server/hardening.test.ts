@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { splicedUploadCount } from '../../src/storage/local-storage.js';
 import { uploadLocksHeld } from '../../src/storage/upload-lock.js';
-import { nativePendingSocketError, nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/storage/native-addon.js';
+import { nativePendingSocketError, nativeSocketReceiver, setNativeSocketReceiverEnabledForTest } from '../../src/native/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll, writeAndEnd } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseMlsxLine } from '../../src/protocol/listing/mlsx.js';
 import { parseUnixListLine } from '../../src/protocol/listing/unix-list.js';
-import { setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
+import { setNativeDirectoryReaderEnabledForTest } from '../../src/native/native-addon.js';
 import { RawFtpConnection, readAll } from '../helpers/raw-ftp.js';
 import { startTestServer } from '../helpers/test-server.js';
 

@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { Transform } from 'node:stream';
-import { nativePendingSocketError } from '../../storage/native-addon.js';
+import { nativePendingSocketError } from '../../native/native-addon.js';
 
 /** What was seen when the socket's readable side ended. */
 export interface ResetAtEnd {

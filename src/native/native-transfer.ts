@@ -11,6 +11,15 @@
 import type { RunningSocketTransfer } from './native-addon.js';
 
 const maxHeldThreads = 2;
+
+/**
+ * Smallest file sent with sendfile (server downloads, client uploads). A big file is where the
+ * copy through user space shows (see native/send_from_file.c). For the bench's 100 sessions of
+ * 1 MiB downloads, a 1 MiB threshold measured no better (pair runs with vsftpd: 0.79× vs 0.90× at
+ * this size; alternated runs of Ferry alone overlapped), and with two transfers at a time most of
+ * them would take the JavaScript path anyway.
+ */
+export const minSendfileBytes = 8 * 1024 * 1024;
 let heldThreads = 0;
 
 /** For tests: native transfers running right now (each holds a pool thread). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { idleWritableSocketDescriptor, untouchedSocketDescriptor } from '../../src/file-io/socket-read-into.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
-import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeFileSender, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/storage/native-addon.js';
+import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeFileSender, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/native/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { readAll } from '../helpers/raw-ftp.js';
 import { pausedConnection } from '../helpers/paused-connection.js';
@@ -108,7 +108,7 @@ test('a missing directory or a file fails with fs.readdir’s error, natively or
 
 test('FERRY_NATIVE=0 turns the native reader off', () => {
   // The module beside this test's own import: src/ under tsx, dist/src/ when compiled.
-  const moduleUrl = new URL('../../src/storage/native-addon.js', import.meta.url).href;
+  const moduleUrl = new URL('../../src/native/native-addon.js', import.meta.url).href;
   const script = `import(${JSON.stringify(moduleUrl)}).then((m) => process.stdout.write(String(m.nativeDirectoryReader() === null && !m.isNativeDirectoryReaderBuilt())))`;
   const run = (value: string) =>
     spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, FERRY_NATIVE: value }, encoding: 'utf8' }).stdout;
