@@ -5,8 +5,8 @@
  *   sent while the directory is still being stat'ed;
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
- * - sendFromFile (Linux): send a big download from the file into the socket with sendfile(2), off
- *   the event loop and without copying it through user space (RETR).
+ * - sendFromFile (Linux): send a big file into a socket with sendfile(2), off the event loop and
+ *   without copying it through user space (the server's RETR, the client's uploads).
  * - pendingSocketError: a socket's unreported error (SO_ERROR), for a reset libuv reported as an
  *   end of stream (server/data/reset-at-end.ts).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
