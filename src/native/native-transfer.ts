@@ -11,6 +11,7 @@
 import type { RunningSocketTransfer } from './native-addon.js';
 
 const maxHeldThreads = 2;
+let heldThreads = 0;
 
 /**
  * Smallest file sent with sendfile (server downloads, client uploads). A big file is where the
@@ -20,7 +21,6 @@ const maxHeldThreads = 2;
  * them would take the JavaScript path anyway.
  */
 export const minSendfileBytes = 8 * 1024 * 1024;
-let heldThreads = 0;
 
 /** For tests: native transfers running right now (each holds a pool thread). */
 export function nativeTransfersRunning(): number {
