@@ -11,6 +11,11 @@ import { replyForError } from './errors.js';
 /** Verbs RFC 959 defines that Ferry deliberately does not implement (502, not 500). */
 const knownUnimplementedVerbs = new Set(['SMNT', 'CCC', 'CONF', 'ENC', 'MIC', 'LANG', 'LPRT', 'LPSV', 'ADAT']);
 
+/** Whether a path argument ends as only a directory's name can ("dir/", "dir/."). */
+function namesDirectory(argument: string): boolean {
+  return argument.endsWith('/') || argument.endsWith('/.');
+}
+
 /** Why a command was refused before its handler ran, or null when it may run. */
 export function checkGuards(context: CommandContext, spec: CommandSpec | undefined, command: CommandLine): { replyCode: number; text: string } | null {
   if (!spec) {
@@ -25,8 +30,11 @@ export function checkGuards(context: CommandContext, spec: CommandSpec | undefin
   if (spec.argument === 'none' && hasArgument) {
     return { replyCode: ReplyCode.SyntaxErrorInParameters, text: `${spec.name} takes no argument.` };
   }
-  if ((spec.argument === 'required' || spec.argument === 'path') && !hasArgument) {
+  if ((spec.argument === 'required' || spec.argument === 'path' || spec.argument === 'file') && !hasArgument) {
     return { replyCode: ReplyCode.SyntaxErrorInParameters, text: `${spec.name} needs an argument: ${spec.help}` };
+  }
+  if (spec.argument === 'file' && namesDirectory(command.argument)) {
+    return { replyCode: ReplyCode.FileUnavailable, text: 'Not a plain file.' };
   }
   if (spec.permission && !context.state.account?.permissions.has(spec.permission)) {
     return { replyCode: ReplyCode.FileUnavailable, text: 'Permission denied.' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { test } from 'node:test';
@@ -238,4 +238,21 @@ test('UTF-8 names work in commands and replies', async (t) => {
   await connection.expect('OPTS UTF8 ON', 200);
   assert.equal((await connection.expect('MKD naïve 文件', 257)).lines[0], '"/naïve 文件" created');
   assert.deepEqual(await readdir(root), ['naïve 文件']);
+});
+
+test('a file command whose path ends in "/" or "/." gets 550 and leaves the file as it was, as the file system refuses "name/"', async (t) => {
+  const { port, root } = await startTestServer(t);
+  await writeFile(join(root, 'f.txt'), 'kept');
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  for (const command of ['SIZE f.txt/', 'MDTM f.txt/', 'DELE f.txt/', 'DELE f.txt/.']) {
+    assert.match((await connection.expect(command, 550)).lines[0]!, /Not a plain file/, command);
+  }
+  for (const command of ['RETR f.txt/', 'STOR f.txt/', 'APPE f.txt/.', 'STOR new/']) {
+    await connection.openPassive(t);
+    await connection.expect(command, 550);
+  }
+  assert.equal(await readFile(join(root, 'f.txt'), 'utf8'), 'kept');
+  assert.deepEqual((await readdir(root)).sort(), ['f.txt']);
+  await connection.expect('SIZE f.txt', 213); // without the slash, as before
 });

@@ -6,7 +6,7 @@ export const appeCommand: CommandSpec = {
   name: 'APPE',
   keepsRestartOffset: true,
   help: 'APPE <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'append',
   handle: (context, argument) => receiveFile(context, context.resolvePath(argument), { mode: 'append' }),
 };

@@ -5,8 +5,13 @@
 import type { Permission } from '../../auth/permissions.js';
 import type { CommandContext } from '../command-context.js';
 
-/** How a command's argument is shaped; checked by the dispatcher before `handle` runs. */
-export type ArgumentShape = 'none' | 'optional' | 'required' | 'path';
+/**
+ * How a command's argument is shaped; checked by the dispatcher before `handle` runs. 'file': a
+ * path that must name a file, so one ending in "/" (or "/.") is refused, as the file system
+ * refuses "name/" for a file (ENOTDIR) and vsftpd with it; virtual paths drop the slash, so the
+ * storage could not tell.
+ */
+export type ArgumentShape = 'none' | 'optional' | 'required' | 'path' | 'file';
 
 /** The declaration of one FTP command. */
 export interface CommandSpec {

@@ -5,7 +5,7 @@ import type { CommandSpec } from './command-spec.js';
 export const deleCommand: CommandSpec = {
   name: 'DELE',
   help: 'DELE <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'delete',
   async handle(context, argument) {
     await context.requireAccount().storage.deleteFile(context.resolvePath(argument));

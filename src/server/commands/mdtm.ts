@@ -7,7 +7,7 @@ import type { CommandSpec } from './command-spec.js';
 export const mdtmCommand: CommandSpec = {
   name: 'MDTM',
   help: 'MDTM <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'list',
   featLine: 'MDTM',
   async handle(context, argument) {

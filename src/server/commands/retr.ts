@@ -6,7 +6,7 @@ export const retrCommand: CommandSpec = {
   name: 'RETR',
   keepsRestartOffset: true,
   help: 'RETR <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'read',
   handle: (context, argument) => sendFile(context, context.resolvePath(argument), argument),
 };

@@ -6,7 +6,7 @@ import type { CommandSpec } from './command-spec.js';
 export const sizeCommand: CommandSpec = {
   name: 'SIZE',
   help: 'SIZE <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'list',
   featLine: 'SIZE',
   async handle(context, argument) {

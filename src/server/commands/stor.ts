@@ -6,7 +6,7 @@ export const storCommand: CommandSpec = {
   name: 'STOR',
   keepsRestartOffset: true,
   help: 'STOR <sp> pathname',
-  argument: 'path',
+  argument: 'file',
   permission: 'write',
   handle: (context, argument) => receiveFile(context, context.resolvePath(argument), { mode: 'truncate' }),
 };
