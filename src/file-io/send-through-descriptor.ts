@@ -16,15 +16,18 @@ import type { Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { idleWritableSocketDescriptor } from './socket-read-into.js';
 
-/** A running send on a descriptor, as the native helper's transfers are. */
-export interface DescriptorSend {
+/**
+ * A running transfer on a socket's descriptor, made outside Node, as the native helper's are (also
+ * the shape of the storage's UploadTarget.receiveFrom and DownloadSource.sendToSocket).
+ */
+export interface DescriptorTransfer {
   readonly done: Promise<{ readonly bytes: number; readonly ending: 'end' | 'cancelled' | 'stalled' }>;
-  /** Bytes the socket took so far. */
+  /** Bytes moved so far (for progress reports). */
   bytes(): number;
 }
 
 /** Starts a send on `descriptor`, or answers null (nothing done) when it cannot now. */
-export type DescriptorSendStarter = (descriptor: number, options: { signal: AbortSignal; stallTimeoutMs: number }) => DescriptorSend | null;
+export type DescriptorSendStarter = (descriptor: number, options: { signal: AbortSignal; stallTimeoutMs: number }) => DescriptorTransfer | null;
 
 /**
  * Start the send and end the socket after it: `done` resolves once every byte was sent and the
@@ -45,7 +48,7 @@ export function sendThroughDescriptor(socket: Socket, signal: AbortSignal, start
   if (signal.aborted || socket.destroyed) stopSending();
   socket.setTimeout(0);
   const done = (async (): Promise<void> => {
-    let result: Awaited<DescriptorSend['done']>;
+    let result: Awaited<DescriptorTransfer['done']>;
     try {
       result = await sending.done;
     } finally {

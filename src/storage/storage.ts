@@ -4,6 +4,7 @@
  * kinds to replies in one table (server/errors.ts); back-ends never produce FTP replies.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { DescriptorTransfer } from '../file-io/send-through-descriptor.js';
 import type { VirtualPath } from '../protocol/virtual-path.js';
 import type { FileEntry } from '../protocol/listing/file-entry.js';
 
@@ -110,18 +111,11 @@ export interface UploadTarget {
   receiveFrom?(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): ReceivingUpload | null;
 }
 
-/** A running UploadTarget.receiveFrom or DownloadSource.sendToSocket. */
-export interface SocketTransferRun {
-  readonly done: Promise<{ readonly bytes: number; readonly ending: 'end' | 'cancelled' | 'stalled' }>;
-  /** Bytes moved so far (for progress reports). */
-  bytes(): number;
-}
-
 /** A running UploadTarget.receiveFrom: `bytes()` counts what is in the file. */
-export type ReceivingUpload = SocketTransferRun;
+export type ReceivingUpload = DescriptorTransfer;
 
 /** A running DownloadSource.sendToSocket: `bytes()` counts what the socket took. */
-export type SendingDownload = SocketTransferRun;
+export type SendingDownload = DescriptorTransfer;
 
 /**
  * An opened file for reading. The size comes from the same open (fstat of the descriptor), so a

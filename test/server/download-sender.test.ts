@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { sendfileDownloadCount } from '../../src/storage/local-download.js';
-import { nativeFileSender } from '../../src/native/native-addon.js';
+import { nativeFileSender, setNativeFileSenderEnabledForTest } from '../../src/native/native-addon.js';
 import { nativeTransfersRunning } from '../../src/native/native-transfer.js';
 import type { FtpServer, FtpServerOptions } from '../../src/server/ftp-server.js';
 import type { TransferFinishedEvent } from '../../src/server/server-events.js';
@@ -102,6 +102,23 @@ test('a big binary RETR goes through sendfile in passive and active mode and fro
   const pooled = await retrieve(t, other, 'big.bin', 'passive');
   assert.equal(pooled.sendfiles, 0, "fileIo 'thread-pool' keeps every file call in JavaScript");
   assert.equal(sha256(pooled.data), sha256(threadPool.payload));
+});
+
+test('without the sendfile sender (not built, FERRY_NATIVE=0) a big RETR goes through the buffers, whole, with STAT and the event counting its bytes', sender, async (t) => {
+  setNativeFileSenderEnabledForTest(false);
+  t.after(() => setNativeFileSenderEnabledForTest(true));
+  const { port, payload, server } = await serverWithBigFile(t);
+  const finished = once(server, 'downloadFinished') as Promise<[TransferFinishedEvent]>;
+  const before = sendfileDownloadCount();
+  const { connection, data } = await startPausedDownload(t, port);
+  const status = await connection.expect('STAT', 211);
+  assert.match(status.lines.join(' '), /Transfer in progress: \d+ bytes/);
+  const received = readAll(data);
+  data.resume();
+  assert.equal(sha256(await received), sha256(payload));
+  assert.equal((await connection.nextReply()).replyCode, 226);
+  assert.equal(sendfileDownloadCount() - before, 0);
+  assert.equal((await finished)[0].bytes, payload.length);
 });
 
 test('STAT counts the bytes a sendfile download has sent so far, and the downloadFinished event has them all', sender, async (t) => {

@@ -23,8 +23,10 @@ export interface TransferSpec {
   readonly bytesMoved?: () => number;
   /**
    * Move the bytes between the data socket and storage; resolve with the byte count only when the
-   * destination has everything (for uploads: the file is written and closed). `readsInto` tells
-   * whether the socket reads into `readInto`'s buffers (else it is an ordinary stream).
+   * destination has everything (for uploads: the file is written and closed), and reject only once
+   * the storage has let go of the file (an upload's lock is released before the failure reply).
+   * `readsInto` tells whether the socket reads into `readInto`'s buffers (else it is an ordinary
+   * stream).
    */
   move(dataSocket: Socket, signal: AbortSignal, readsInto: boolean): Promise<number>;
 }
