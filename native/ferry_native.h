@@ -66,14 +66,14 @@ void ferry_register_ordered_listing(napi_env env, napi_value exports);
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* A transfer between a socket and a file on a thread-pool thread (socket_transfer.c). */
+/* A transfer between a socket and a file, on a thread-pool thread or the sender thread (socket_transfer.c). */
 enum { FERRY_ENDING_END, FERRY_ENDING_CANCELLED, FERRY_ENDING_STALLED };
 enum { FERRY_SIDE_NONE, FERRY_SIDE_SOCKET, FERRY_SIDE_FILE, FERRY_SIDE_PIPE };
 typedef struct FerrySocketTransfer FerrySocketTransfer;
 
 /* What one kind of transfer (receiveToFile, sendFromFile) brings: its loop and its names. */
 typedef struct {
-  void (*run)(FerrySocketTransfer *transfer); /* the loop, on a thread-pool thread */
+  void (*run)(FerrySocketTransfer *transfer); /* the loop, on a thread-pool thread (NULL: not run there) */
   int has_length;                              /* takes a length argument after the position */
   const char *name;                            /* async resource name */
   const char *failure_message;                 /* message of the errors `done` rejects with */
@@ -94,6 +94,12 @@ struct FerrySocketTransfer {
   int error;
   int side;
   int ending;
+  /* The sender thread's (send_from_file.c): */
+  FerrySocketTransfer *previous, *next;
+  int64_t last_progress_ms;
+  int is_watched; /* in the sender's epoll set */
+  int is_ready;   /* to be sent to now */
+  napi_threadsafe_function delivery;
   /* Node-API bookkeeping: */
   napi_async_work work;
   napi_deferred deferred;
@@ -104,6 +110,13 @@ struct FerrySocketTransfer {
    stallTimeoutMs: non-negative integers, else a TypeError) on a thread-pool thread; returns its
    control object { done, cancel(), bytes() }, or NULL after throwing. */
 napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind);
+/* Create a transfer of `kind` from the call's arguments, as ferry_start_socket_transfer does, without
+   starting it: the caller runs it and then settles it once, with ferry_settle_socket_transfer on
+   the JavaScript thread. Returns the control object, or NULL after throwing. */
+napi_value ferry_new_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind, FerrySocketTransfer **created);
+/* Settle `done` from how the transfer ended (napi_ok) or as ECANCELED (any other status), and let
+   go of the runner's reference. */
+void ferry_settle_socket_transfer(napi_env env, FerrySocketTransfer *transfer, napi_status status);
 /* CLOCK_MONOTONIC in ms. */
 int64_t ferry_now_ms(void);
 /* Wait up to one poll interval for `events` on the transfer's socket; 1 when nothing happened and

@@ -1,6 +1,7 @@
 /*
  * What receiveToFile (receive_to_file.c) and sendFromFile (send_from_file.c) share: a transfer
- * between a socket and a file that runs on a thread-pool thread, and its JavaScript face,
+ * between a socket and a file, run on a thread-pool thread (receiveToFile) or by the sender thread
+ * (sendFromFile), and its JavaScript face,
  *   { done: Promise<{ bytes, ending: "end" | "cancelled" | "stalled" }>, cancel(), bytes() },
  * where `done` rejects with error.code (errno name), error.side ("socket", "file" or "pipe") and
  * error.bytes. Each file only supplies its loop and names (FerrySocketTransferKind).
@@ -47,7 +48,10 @@ static void execute(napi_env env, void *data) {
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
-  FerrySocketTransfer *transfer = data;
+  ferry_settle_socket_transfer(env, data, status);
+}
+
+void ferry_settle_socket_transfer(napi_env env, FerrySocketTransfer *transfer, napi_status status) {
   napi_value bytes;
   napi_create_int64(env, (int64_t)atomic_load(&transfer->bytes), &bytes);
   if (status != napi_ok || transfer->error != 0) {
@@ -100,7 +104,7 @@ static void finalize_control(napi_env env, void *data, void *hint) {
   release(env, data);
 }
 
-napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind) {
+napi_value ferry_new_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind, FerrySocketTransfer **created) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -134,7 +138,7 @@ napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, co
   transfer->stall_ms = numbers[wanted - 1];
   transfer->references = 2;
 
-  napi_value control, promise, resource_name, function;
+  napi_value control, promise, function;
   napi_create_object(env, &control);
   napi_create_promise(env, &transfer->deferred, &promise);
   napi_set_named_property(env, control, "done", promise);
@@ -143,6 +147,15 @@ napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, co
   napi_create_function(env, "bytes", NAPI_AUTO_LENGTH, bytes_so_far, NULL, &function);
   napi_set_named_property(env, control, "bytes", function);
   napi_wrap(env, control, transfer, finalize_control, NULL, NULL);
+  *created = transfer;
+  return control;
+}
+
+napi_value ferry_start_socket_transfer(napi_env env, napi_callback_info info, const FerrySocketTransferKind *kind) {
+  FerrySocketTransfer *transfer;
+  napi_value control = ferry_new_socket_transfer(env, info, kind, &transfer);
+  if (control == NULL) return NULL;
+  napi_value resource_name;
   napi_create_string_utf8(env, kind->name, NAPI_AUTO_LENGTH, &resource_name);
   napi_create_async_work(env, NULL, resource_name, execute, complete, transfer, &transfer->work);
   napi_queue_async_work(env, transfer->work);

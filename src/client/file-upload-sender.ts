@@ -4,7 +4,7 @@
  * allocates fresh memory for every chunk. Measured on the bench VM (1 GiB to a local Ferry server,
  * 4 interleaved rounds of a prototype): read stream 1.17-1.29 s, recycled buffers 0.61-0.74 s,
  * curl 0.58-0.67 s. A big file on a local file system goes over a plain data connection with
- * sendfile(2) instead, as the server's big downloads do (file-io/send-through-descriptor.ts).
+ * sendfile(2) instead, as the server's downloads do (file-io/send-through-descriptor.ts).
  *
  * The file is sent up to the size it had when the upload started: the transfer's progress and the
  * resume logic use that size, and a file still growing is sent as it was then.
@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import { sendFileRange, type InlineReadPolicy } from '../file-io/send-file-range.js';
 import { sendThroughDescriptor } from '../file-io/send-through-descriptor.js';
 import { nativeFileSender } from '../native/native-addon.js';
-import { minSendfileBytes, startNativeTransfer } from '../native/native-transfer.js';
+import { minSendfileUploadBytes, startSenderTransfer } from '../native/native-transfer.js';
 import type { LocalFileMover } from './transfer.js';
 
 /** How often a sendfile upload reports its progress. */
@@ -44,9 +44,9 @@ export class FileUploadSender implements LocalFileMover {
     const sender = nativeFileSender();
     const length = this.end - this.start;
     const native =
-      sender !== null && this.mayUseSendfile && length >= minSendfileBytes
+      sender !== null && this.mayUseSendfile && length >= minSendfileUploadBytes
         ? sendThroughDescriptor(socket, signal, (descriptor, options) =>
-            startNativeTransfer(() => sender.sendFromFile(descriptor, this.fd, this.start, length, options.stallTimeoutMs), options.signal),
+            startSenderTransfer(() => sender.sendFromFile(descriptor, this.fd, this.start, length, options.stallTimeoutMs), options.signal),
           )
         : null;
     if (native === null) return sendFileRange(this.fd, this.start, this.end, socket, signal, this.inline, onBytes);

@@ -5,8 +5,9 @@
  *   sent while the directory is still being stat'ed;
  * - receiveToFile (Linux): move an upload from a socket into a file with splice(2), off the event
  *   loop and without copying it through user space (STOR).
- * - sendFromFile (Linux): send a big file into a socket with sendfile(2), off the event loop and
- *   without copying it through user space (the server's RETR, the client's uploads).
+ * - sendFromFile (Linux): send a file into a socket with sendfile(2), without copying it through
+ *   user space, and what the socket does not take at once from the helper's sender thread (the
+ *   server's RETR, the client's big uploads).
  * - pendingSocketError: a socket's unreported error (SO_ERROR), for a reset libuv reported as an
  *   end of stream (server/data/reset-at-end.ts).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null

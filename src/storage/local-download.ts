@@ -1,7 +1,7 @@
 /**
  * A local file opened for a download: as a read stream, sent straight into a writable (a data
- * socket) through two recycled read buffers (file-io/send-file-range.ts), or, when big, sent into
- * a socket's descriptor with sendfile(2) by the native helper.
+ * socket) through two recycled read buffers (file-io/send-file-range.ts), or sent into a socket's
+ * descriptor with sendfile(2) by the native helper.
  *
  * Why not `pipeline(createReadStream(...), socket)`: a read stream allocates a fresh buffer for
  * every chunk. Those buffers are large enough that malloc maps new pages for each one, so every
@@ -9,8 +9,8 @@
  * memory they add up to. Profiled on the 1 MiB download workload (bench `files`), that was a fifth
  * of the server's CPU; with two buffers per transfer, taken from a small pool and refilled while
  * the other one is being written, server CPU per 1 MiB download fell from ~2.6 ms to ~2.1 ms.
- * Node does not offer vsftpd's sendfile(2); the native helper's serves big downloads only, since
- * for many small files it measured no better than these buffers (see README, Benchmarks).
+ * Node does not offer vsftpd's sendfile(2); where the native helper's is available (Linux, a local
+ * file system) it serves every plain download, off the event loop (native/send_from_file.c).
  */
 import { close, closeSync, createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -18,7 +18,7 @@ import { sendFileRange } from '../file-io/send-file-range.js';
 import { transferBufferBytes } from '../file-io/transfer-buffer-pool.js';
 import type { InlineFileIo } from '../file-io/inline-file-io.js';
 import { nativeFileSender } from '../native/native-addon.js';
-import { minSendfileBytes, startNativeTransfer } from '../native/native-transfer.js';
+import { startSenderTransfer } from '../native/native-transfer.js';
 import type { DownloadSource, SendingDownload } from './storage.js';
 
 /** Size of each read, on both paths. */
@@ -57,15 +57,16 @@ export class LocalDownload implements DownloadSource {
   }
 
   /**
-   * DownloadSource.sendToSocket: sendfile(2) on a thread-pool thread (native/send_from_file.c),
-   * for downloads of at least minSendfileBytes from a known local file system (fileIo 'auto'),
-   * within the native transfers' thread budget (native-transfer.ts).
+   * DownloadSource.sendToSocket: sendfile(2), what the socket takes at once right away, the rest on
+   * the helper's sender thread (native/send_from_file.c), for downloads from a known local file
+   * system (fileIo 'auto': a network file system may not serve sendfile well, and 'thread-pool'
+   * asks for no file call on the event loop).
    */
   sendToSocket(socketFd: number, options: { signal: AbortSignal; stallTimeoutMs: number }): SendingDownload | null {
     const sender = nativeFileSender();
-    const length = this.size - this.start;
-    if (sender === null || this.#isUsed || length < minSendfileBytes || !this.io.isLocalFileSystem) return null;
-    const sending = startNativeTransfer(() => sender.sendFromFile(socketFd, this.fd, this.start, length, options.stallTimeoutMs), options.signal);
+    if (sender === null || this.#isUsed || !this.io.isLocalFileSystem) return null;
+    const length = Math.max(0, this.size - this.start);
+    const sending = startSenderTransfer(() => sender.sendFromFile(socketFd, this.fd, this.start, length, options.stallTimeoutMs), options.signal);
     if (sending === null) return null;
     sendfileDownloadsStarted++;
     this.#claim();

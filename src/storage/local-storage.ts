@@ -12,7 +12,7 @@ import { splitSegments, joinSegments, type VirtualPath } from '../protocol/virtu
 import { compareEntryNames } from '../protocol/listing/file-entry.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats, type OrderedDirectory } from './directory-lstat.js';
 import { nativeSocketReceiver, type RunningSocketTransfer } from '../native/native-addon.js';
-import { startNativeTransfer } from '../native/native-transfer.js';
+import { startPoolTransfer } from '../native/native-transfer.js';
 import { InlineFileIo, type FileIoMode } from '../file-io/inline-file-io.js';
 import { LocalDownload } from './local-download.js';
 import { claimUploadLock, diskFileKey, type ReleaseUploadLock } from './upload-lock.js';
@@ -780,7 +780,7 @@ class FileUploadStream extends Writable {
     const receiver = nativeSocketReceiver();
     const isUnused = this.#held.length === 0 && this.writableLength === 0 && !this.destroyed && !this.writableEnded && this.#splice === null;
     if (receiver === null || this.#isAppend || !isUnused) return null;
-    const receiving = startNativeTransfer(() => receiver.receiveToFile(socketFd, this.#fd, this.#position, options.stallTimeoutMs), options.signal);
+    const receiving = startPoolTransfer(() => receiver.receiveToFile(socketFd, this.#fd, this.#position, options.stallTimeoutMs), options.signal);
     if (receiving === null) return null;
     splicedUploadsStarted++;
     this.#splice = receiving;

@@ -128,8 +128,8 @@ export interface DownloadSource {
   readonly stream: Readable;
   /**
    * Optional zero-copy path: send the bytes from the start offset into the connected TCP socket
-   * with descriptor `socketFd`, off the event loop (LocalStorage on Linux, for big files:
-   * sendfile(2)). The caller guarantees that nothing else writes the socket meanwhile, and ends it
+   * with descriptor `socketFd`, without the event loop's help (LocalStorage on Linux: sendfile(2),
+   * mostly from the native helper's sender thread). The caller guarantees that nothing else writes the socket meanwhile, and ends it
    * afterwards. Answers null, having done nothing, when that is not possible now; the caller then
    * uses another way. `done` resolves "end" once everything was sent (fewer bytes if the file
    * shrank meanwhile), "cancelled" soon after the signal aborts, "stalled" when the socket took

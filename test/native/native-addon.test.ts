@@ -392,3 +392,24 @@ test('sendFromFile rejects with the failing side: a reset client, a file it cann
   assert.throws(() => nativeFileSender()!.sendFromFile(-1, fd, 0, 10, 0), TypeError);
   assert.throws(() => nativeFileSender()!.sendFromFile(other.descriptor, fd, 0, -10, 0), TypeError);
 });
+
+test('sendFromFile serves many waiting sockets at once: clients read in reverse order each get their whole range, and one cancelled does not disturb the rest', sender, async (t) => {
+  const directory = await makeTempDir(t);
+  const payload = randomPayload(8 * 1024 * 1024 + 77);
+  const fd = openedFile(t, directory, payload);
+  const pairs = [];
+  for (let index = 0; index < 10; index++) pairs.push(await writableSocketPair(t));
+  for (const { client } of pairs) client.pause(); // every socket fills and waits: more than the thread pool's four threads could hold
+  const sendings = pairs.map(({ descriptor }) => nativeFileSender()!.sendFromFile(descriptor, fd, 0, payload.length, 0));
+  sendings[4]!.cancel();
+  assert.equal((await sendings[4]!.done).ending, 'cancelled');
+  for (let index = pairs.length - 1; index >= 0; index--) {
+    if (index === 4) continue;
+    const { client, accepted } = pairs[index]!;
+    const received = readAll(client);
+    client.resume();
+    assert.deepEqual(await sendings[index]!.done, { bytes: payload.length, ending: 'end' }, `send ${index}`);
+    accepted.end();
+    assert.equal(sha256(await received), sha256(payload), `client ${index} got every byte`);
+  }
+});

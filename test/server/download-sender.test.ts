@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
 import { sendfileDownloadCount } from '../../src/storage/local-download.js';
 import { nativeFileSender, setNativeFileSenderEnabledForTest } from '../../src/native/native-addon.js';
-import { nativeTransfersRunning } from '../../src/native/native-transfer.js';
+import { nativeTransfersRunning, poolThreadsHeld } from '../../src/native/native-transfer.js';
 import type { FtpServer, FtpServerOptions } from '../../src/server/ftp-server.js';
 import type { TransferFinishedEvent } from '../../src/server/server-events.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
@@ -16,7 +16,7 @@ import { startTestServer } from '../helpers/test-server.js';
 
 const sender = { skip: nativeFileSender() === null && 'sendfile sender not built (Linux only)' };
 
-/** Big enough for sendfile (local-download.ts: 8 MiB and up). */
+/** Bigger than the socket buffers take at once: most of it goes out from the sender thread. */
 const bigBytes = 9 * 1024 * 1024 + 12345;
 
 async function serverWithBigFile(t: TestContext, options: FtpServerOptions = {}): Promise<{ port: number; root: string; payload: Buffer; server: FtpServer }> {
@@ -24,7 +24,8 @@ async function serverWithBigFile(t: TestContext, options: FtpServerOptions = {})
   await isRootOnLocalFileSystem(root); // settle the asynchronous verdict the sender waits for
   const payload = randomPayload(bigBytes);
   await writeFile(join(root, 'big.bin'), payload);
-  await writeFile(join(root, 'small.bin'), payload.subarray(0, 1024 * 1024));
+  await writeFile(join(root, 'small.bin'), payload.subarray(0, 1000));
+  await writeFile(join(root, 'empty.bin'), Buffer.alloc(0));
   return { port, root, payload, server };
 }
 
@@ -55,7 +56,7 @@ async function startPausedDownload(t: TestContext, port: number): Promise<{ conn
   return { connection, data };
 }
 
-/** Wait until a native transfer holds a thread-pool thread. */
+/** Wait until a native transfer runs. */
 async function untilNativeTransferRuns(): Promise<void> {
   for (let attempt = 0; nativeTransfersRunning() === 0; attempt++) {
     assert.ok(attempt < 200, 'the sendfile download starts');
@@ -63,7 +64,7 @@ async function untilNativeTransferRuns(): Promise<void> {
   }
 }
 
-/** Wait until no native transfer holds a thread-pool thread (their count is what shows they ended). */
+/** Wait until no native transfer runs (their count is what shows they ended). */
 async function untilNativeTransfersEnded(): Promise<void> {
   for (let attempt = 0; nativeTransfersRunning() > 0; attempt++) {
     assert.ok(attempt < 100, 'the native transfer ends within a second');
@@ -71,7 +72,7 @@ async function untilNativeTransfersEnded(): Promise<void> {
   }
 }
 
-test('a big binary RETR goes through sendfile in passive and active mode and from a REST offset; small files, TYPE A and fileIo thread-pool do not', sender, async (t) => {
+test('a binary RETR goes through sendfile in passive and active mode, from a REST offset, small and empty files too; TYPE A and fileIo thread-pool do not', sender, async (t) => {
   const { port, payload } = await serverWithBigFile(t);
   const connection = await RawFtpConnection.login(t, port);
   await connection.expect('TYPE I', 200);
@@ -87,9 +88,17 @@ test('a big binary RETR goes through sendfile in passive and active mode and fro
   assert.equal(resumed.sendfiles, 1);
   assert.equal(sha256(resumed.data), sha256(payload.subarray(1000001)), 'REST: from the offset');
 
-  const small = await retrieve(t, connection, 'small.bin', 'passive');
-  assert.equal(small.sendfiles, 0, 'a 1 MiB file takes the buffer path');
-  assert.equal(sha256(small.data), sha256(payload.subarray(0, 1024 * 1024)));
+  for (const mode of ['passive', 'active'] as const) {
+    const small = await retrieve(t, connection, 'small.bin', mode);
+    assert.equal(small.sendfiles, 1, `${mode}: a small file is sent with sendfile too`);
+    assert.equal(small.replyCode, 226);
+    assert.equal(sha256(small.data), sha256(payload.subarray(0, 1000)));
+  }
+  const empty = await retrieve(t, connection, 'empty.bin', 'passive');
+  assert.deepEqual([empty.replyCode, empty.sendfiles, empty.data.length], [226, 1, 0]);
+  await connection.expect('REST 1000', 350);
+  const atTheEnd = await retrieve(t, connection, 'small.bin', 'passive');
+  assert.deepEqual([atTheEnd.replyCode, atTheEnd.sendfiles, atTheEnd.data.length], [226, 1, 0], 'REST at the end: nothing to send');
 
   await connection.expect('TYPE A', 200);
   const ascii = await retrieve(t, connection, 'big.bin', 'passive');
@@ -143,16 +152,22 @@ test('STAT counts the bytes a sendfile download has sent so far, and the downloa
   assert.equal(event.bytes, payload.length);
 });
 
-test('at most two downloads use sendfile at once; the others take the buffer path, all intact', sender, async (t) => {
+test('many sendfile downloads waiting on their clients at once all run on the sender thread and arrive intact', sender, async (t) => {
   const { port, payload } = await serverWithBigFile(t);
   const before = sendfileDownloadCount();
   const downloads = [];
-  for (let index = 0; index < 3; index++) downloads.push(await startPausedDownload(t, port)); // all three run before any ends
+  for (let index = 0; index < 6; index++) downloads.push(await startPausedDownload(t, port)); // all run before any ends
+  for (let attempt = 0; nativeTransfersRunning() < 6; attempt++) {
+    assert.ok(attempt < 200, `all six run at once (${nativeTransfersRunning()} do)`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(poolThreadsHeld(), 0, 'sends hold no thread-pool thread');
+  await RawFtpConnection.login(t, port); // a login (password hashing in the pool) is not held up
   const received = downloads.map(({ data }) => readAll(data));
   for (const { data } of downloads) data.resume();
   for (const { connection } of downloads) assert.equal((await connection.nextReply()).replyCode, 226);
   for (const data of await Promise.all(received)) assert.equal(sha256(data), sha256(payload));
-  assert.equal(sendfileDownloadCount() - before, 2, 'two sent with sendfile, one through buffers');
+  assert.equal(sendfileDownloadCount() - before, 6);
   await untilNativeTransfersEnded();
 });
 

@@ -1,7 +1,7 @@
 /**
  * A plain binary download (no TYPE A conversion, no bandwidth cap) into the data socket, by the
  * cheapest way the storage offers: DownloadSource.sendToSocket when the socket is a plain TCP
- * socket (sendfile(2) off the event loop, big local files; file-io/send-through-descriptor.ts),
+ * socket (sendfile(2), mostly off the event loop, local files; file-io/send-through-descriptor.ts),
  * else DownloadSource.sendTo (two recycled buffers), else `pipeline` of its stream. The mirror of
  * UploadReceiver.
  *
