@@ -130,6 +130,9 @@ void ferry_register_receive_to_file(napi_env env, napi_value exports);
 /* Add sendFromFile to the exports (Linux only; elsewhere it adds nothing). */
 void ferry_register_send_from_file(napi_env env, napi_value exports);
 
+/* Add threadSleeps to the exports (Linux only; elsewhere it adds nothing). */
+void ferry_register_thread_sleeps(napi_env env, napi_value exports);
+
 /* Add pendingSocketError to the exports (not on Windows; there it adds nothing). */
 void ferry_register_socket_error(napi_env env, napi_value exports);
 

@@ -4,9 +4,10 @@
  * - ordered_listing.c: openListing/statListing/closeListing, a directory's names sorted at once
  *   and their lstat numbers in ranges (directory_names.c reads and stats);
  * - receive_to_file.c (Linux): receiveToFile, an upload spliced from the socket into the file;
- * - send_from_file.c (Linux): sendFromFile, a big download sent with sendfile(2); both run on
- *   thread-pool threads through socket_transfer.c;
- * - socket_error.c: pendingSocketError, a reset libuv reported as an end of stream.
+ * - send_from_file.c (Linux): sendFromFile, a download sent with sendfile(2), mostly by its own
+ *   sender thread; both go through socket_transfer.c;
+ * - socket_error.c: pendingSocketError, a reset libuv reported as an end of stream;
+ * - thread_sleeps.c (Linux): threadSleeps, whether a slow inline file call blocked or was preempted.
  * Built by node-gyp at install (binding.gyp); optional: without it Ferry does the same from
  * JavaScript. The Node-API pieces these share are in node_api_helpers.c; the listings' buffers
  * come from kept_memory.c, which keeps them for the next listing.
@@ -26,6 +27,7 @@ static napi_value init(napi_env env, napi_value exports) {
   ferry_register_receive_to_file(env, exports);
   ferry_register_send_from_file(env, exports);
   ferry_register_socket_error(env, exports);
+  ferry_register_thread_sleeps(env, exports);
   return exports;
 }
 

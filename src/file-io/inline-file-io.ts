@@ -16,13 +16,18 @@
  * - inline calls are used only under a root on a file system known to be local (statfs type, asked
  *   once per root; NFS, SMB, FUSE and anything unknown always use the thread pool) with nothing
  *   mounted below it;
- * - a watchdog: an inline call slower than `slowInlineCallMs` suspends inline calls for every
- *   session, for a period that doubles while calls keep being slow. The event loop therefore
- *   stalls at most once per period, for one call.
+ * - a watchdog: an inline call slower than `slowInlineCallMs` that slept in the kernel suspends
+ *   inline calls for every session, for a period that doubles while calls keep being slow. The
+ *   event loop therefore stalls at most once per period, for one call. A slow call during which
+ *   the thread never slept was preempted, not blocked (a CPU-saturated machine: 100 busy client
+ *   threads on 2 vCPUs made a call take 25-30 ms every half a minute or so of bench `files`), and
+ *   does not count; where the native helper cannot tell (not Linux, not built), every slow call
+ *   counts.
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, statfs, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { nativeThreadSleeps } from '../native/native-addon.js';
 
 /** 'auto': inline on local file systems, guarded by the watchdog; 'thread-pool': never inline. */
 export type FileIoMode = 'auto' | 'thread-pool';
@@ -61,8 +66,9 @@ class InlineCallWatchdog {
     return performance.now() < this.#suspendedUntil;
   }
 
-  record(durationMs: number): void {
-    if (durationMs <= slowInlineCallMs) {
+  /** `slept`: whether the thread slept during the call (true when that is not known). */
+  record(durationMs: number, slept = true): void {
+    if (durationMs <= slowInlineCallMs || !slept) {
       this.#consecutiveSlowCalls = 0;
       return;
     }
@@ -79,6 +85,7 @@ class InlineCallWatchdog {
 }
 
 const watchdog = new InlineCallWatchdog();
+const threadSleeps = nativeThreadSleeps();
 /** Per real root path: whether its file system is local (a promise while statfs runs). */
 const rootIsLocal = new Map<string, boolean | Promise<boolean>>();
 /**
@@ -202,11 +209,13 @@ export class InlineFileIo {
 
   /** Run a synchronous file-system call and let the watchdog time it; errors pass through. */
   run<T>(call: () => T): T {
+    const sleepsBefore = threadSleeps?.();
     const startedAt = performance.now();
     try {
       return call();
     } finally {
-      watchdog.record(performance.now() - startedAt);
+      const durationMs = performance.now() - startedAt;
+      watchdog.record(durationMs, durationMs <= slowInlineCallMs || sleepsBefore === undefined || threadSleeps!() !== sleepsBefore);
     }
   }
 }
@@ -216,9 +225,9 @@ export function isInlineFileIoSuspended(): boolean {
   return watchdog.isSuspended;
 }
 
-/** For tests: report a call that took `durationMs`, as a slow disk would. */
-export function recordInlineCallForTest(durationMs: number): void {
-  watchdog.record(durationMs);
+/** For tests: report a call that took `durationMs`, as a slow disk would (or, not `slept`, a preempted thread). */
+export function recordInlineCallForTest(durationMs: number, slept = true): void {
+  watchdog.record(durationMs, slept);
 }
 
 /** For tests: forget every slow call. */

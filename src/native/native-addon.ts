@@ -10,6 +10,8 @@
  *   server's RETR, the client's big uploads).
  * - pendingSocketError: a socket's unreported error (SO_ERROR), for a reset libuv reported as an
  *   end of stream (server/data/reset-at-end.ts).
+ * - threadSleeps (Linux): how often the calling thread slept, which tells the inline file-call
+ *   watchdog a blocking call from a preempted one (file-io/inline-file-io.ts).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
  * and Ferry does the same work from JavaScript.
  */
@@ -97,7 +99,9 @@ function packageRoot(): string | null {
 }
 
 /** listingVersion: 2 since openListing answers names in several strings and statListing names with stats. */
-type Addon = NativeDirectoryReader & Partial<NativeSocketReceiver> & Partial<NativeFileSender> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader };
+type Addon = NativeDirectoryReader &
+  Partial<NativeSocketReceiver> &
+  Partial<NativeFileSender> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader; readonly threadSleeps?: ThreadSleepCounter };
 
 function load(): Addon | null {
   if (process.env['FERRY_NATIVE'] === '0') return null;
@@ -161,4 +165,13 @@ export type PendingSocketErrorReader = (socketFd: number) => string | null;
 export function nativePendingSocketError(): PendingSocketErrorReader | null {
   const reader = loaded?.pendingSocketError;
   return typeof reader === 'function' ? reader : null;
+}
+
+/** The calling thread's voluntary context switches so far (getrusage RUSAGE_THREAD); see native/thread_sleeps.c. */
+export type ThreadSleepCounter = () => number | undefined;
+
+/** The sleep counter, or null when the helper is not available (not Linux, not built). */
+export function nativeThreadSleeps(): ThreadSleepCounter | null {
+  const counter = loaded?.threadSleeps;
+  return typeof counter === 'function' ? counter : null;
 }

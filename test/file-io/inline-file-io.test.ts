@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { PassThrough, type Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import { normalizeVirtualPath } from '../../src/protocol/virtual-path.js';
@@ -16,6 +18,7 @@ import {
   slowInlineCallMs,
   type FileIoMode,
 } from '../../src/file-io/inline-file-io.js';
+import { nativeThreadSleeps } from '../../src/native/native-addon.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import type { UploadTarget } from '../../src/storage/storage.js';
 import { sha256 } from '../helpers/checksum.js';
@@ -208,4 +211,27 @@ test('one slow inline call moves every storage to the thread pool until the watc
   resetInlineFileIoWatchdog();
   const resumed = await countThreadPoolRequests(() => download(storage, 'f'));
   assert.equal(resumed.requests, 0);
+});
+
+test('a slow inline call that slept in the kernel suspends inline calls; one slow only because the thread was busy or preempted does not', { skip: nativeThreadSleeps() === null && 'needs the native helper on Linux to tell them apart' }, (t) => {
+  t.after(() => resetInlineFileIoWatchdog());
+  const io = new InlineFileIo('auto', tmpdir());
+  const busy = (): void => {
+    const until = performance.now() + slowInlineCallMs + 15;
+    while (performance.now() < until); // on the CPU all along, as a preempted call is: no sleep
+  };
+  // A few tries: the JavaScript engine's own threads can make even a busy loop wait on a lock
+  // while it is being compiled (that counts as a sleep, and the watchdog then errs on the safe side).
+  let isSuspendedWhenBusy = true;
+  for (let attempt = 0; attempt < 5 && isSuspendedWhenBusy; attempt++) {
+    resetInlineFileIoWatchdog();
+    io.run(busy);
+    isSuspendedWhenBusy = isInlineFileIoSuspended();
+  }
+  assert.equal(isSuspendedWhenBusy, false, 'busy, not blocked');
+  io.run(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowInlineCallMs + 15)); // sleeps, as a call waiting for the disk does
+  assert.equal(isInlineFileIoSuspended(), true, 'blocked');
+  resetInlineFileIoWatchdog();
+  recordInlineCallForTest(slowInlineCallMs + 1, false);
+  assert.equal(isInlineFileIoSuspended(), false);
 });
