@@ -95,10 +95,11 @@ struct FerrySocketTransfer {
   int side;
   int ending;
   /* The sender thread's (send_from_file.c): */
-  FerrySocketTransfer *previous, *next;
+  FerrySocketTransfer *previous, *next; /* running (and, before that, handed over: next only) */
+  FerrySocketTransfer *ready_next;       /* on the list of those to send to now */
   int64_t last_progress_ms;
   int is_watched; /* in the sender's epoll set */
-  int is_ready;   /* to be sent to now */
+  int is_ready;   /* on the ready list */
   napi_threadsafe_function delivery;
   /* Node-API bookkeeping: */
   napi_async_work work;

@@ -171,7 +171,8 @@ static void finish(FerrySocketTransfer *send) {
   napi_call_threadsafe_function(send->delivery, send, napi_tsfn_nonblocking);
 }
 
-static void take_incoming(int64_t now) {
+/* Take the transfers handed over since the last look: each is running and ready to send to. */
+static FerrySocketTransfer *take_incoming(int64_t now, FerrySocketTransfer *ready) {
   uint64_t count;
   ssize_t drained = read(wake_fd, &count, sizeof count);
   (void)drained;
@@ -188,40 +189,64 @@ static void take_incoming(int64_t now) {
     active = send;
     send->last_progress_ms = now;
     send->is_ready = 1;
+    send->ready_next = ready;
+    ready = send;
   }
+  return ready;
 }
 
-/* The sender thread: every running sendFromFile, each sent to while its socket takes bytes. No
+/* The sender thread: every running sendFromFile, each sent to when its socket has room. Work per
+   wake-up is for the sockets that have room; cancel() and the stall clocks are looked at once per
+   POLL_INTERVAL_MS over all of them, so a thousand waiting transfers cost nothing per event. No
    Node-API calls here but the thread-safe function's. */
 static void *run_sender(void *unused) {
   (void)unused;
   struct epoll_event events[64];
-  int has_ready = 0;
+  FerrySocketTransfer *ready = NULL; /* to send to now (linked by ready_next) */
+  int64_t last_look = 0;
   for (;;) {
-    int timeout = has_ready ? 0 : active != NULL ? POLL_INTERVAL_MS : -1;
+    int timeout = ready != NULL ? 0 : active != NULL ? POLL_INTERVAL_MS : -1;
     int count = epoll_wait(epoll_fd, events, 64, timeout);
     int64_t now = ferry_now_ms();
     for (int index = 0; index < count; index++) {
       FerrySocketTransfer *send = events[index].data.ptr;
-      if (send == NULL) take_incoming(now);
-      else send->is_ready = 1;
+      if (send == NULL) {
+        ready = take_incoming(now, ready);
+      } else if (!send->is_ready) {
+        send->is_ready = 1;
+        send->ready_next = ready;
+        ready = send;
+      }
     }
-    has_ready = 0;
+    FerrySocketTransfer *list = ready;
+    ready = NULL;
+    while (list != NULL) {
+      FerrySocketTransfer *send = list;
+      list = list->ready_next;
+      send->is_ready = 0;
+      int state = SEND_ENDED;
+      if (atomic_load(&send->cancel)) send->ending = FERRY_ENDING_CANCELLED;
+      else state = send_some(send, now);
+      if (state == SEND_ENDED) {
+        finish(send);
+      } else if (state == SEND_HAS_MORE) {
+        send->is_ready = 1;
+        send->ready_next = ready;
+        ready = send;
+      }
+    }
+    if (now - last_look < POLL_INTERVAL_MS) continue;
+    last_look = now;
     for (FerrySocketTransfer *send = active, *next; send != NULL; send = next) {
       next = send->next;
-      int state = SEND_WAITS;
+      if (send->is_ready) continue; /* on the ready list: its turn comes next, cancel() included */
       if (atomic_load(&send->cancel)) {
         send->ending = FERRY_ENDING_CANCELLED;
-        state = SEND_ENDED;
-      } else if (send->is_ready) {
-        send->is_ready = 0;
-        state = send_some(send, now);
+        finish(send);
       } else if (send->stall_ms > 0 && now - send->last_progress_ms >= send->stall_ms) {
         send->ending = FERRY_ENDING_STALLED;
-        state = SEND_ENDED;
+        finish(send);
       }
-      if (state == SEND_ENDED) finish(send);
-      else if (state == SEND_HAS_MORE) send->is_ready = has_ready = 1;
     }
   }
   return NULL;
