@@ -2,10 +2,11 @@
  * Send a range of a file into a TCP socket with sendfile(2): the kernel hands the page-cache pages
  * to the socket, so the bytes are never copied through user space.
  *
- * Where it runs: what the socket takes at once is sent right away on the JavaScript thread (a
- * small file often ends there, with no thread involved); the rest goes to the sender thread, one
- * thread for every running sendFromFile of the process, which waits for room in each socket with
- * edge-triggered epoll and sends to whichever has some, in turns of at most TURN_BYTES.
+ * Where it runs: up to `firstBytes` (what the caller allows on its thread; 0 by default) are sent
+ * right away on the JavaScript thread, so a small file can end there with no thread involved; the
+ * rest goes to the sender thread, one thread for every running sendFromFile of the process, which
+ * waits for room in each socket with edge-triggered epoll and sends to whichever has some, in
+ * turns of at most TURN_BYTES.
  *
  * Why: a RETR otherwise reads each buffer from the page cache (copy 1) and writes it into the
  * socket (copy 2), both on the event loop; vsftpd sends with sendfile. On loopback the receiving
@@ -23,8 +24,8 @@
  *   vs 977, 1116, 1030). At 100 sessions 4 KiB, 64 KiB and 256 KiB files measured 10-40 % more
  *   files/s than through the buffers.
  *
- * JS: sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs) → a transfer control object
- *       (socket_transfer.c: { done, cancel(), bytes() })
+ * JS: sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs, [firstBytes])
+ *       → a transfer control object (socket_transfer.c: { done, cancel(), bytes() })
  * The socket must be connected and have nothing queued in Node (its writes would interleave); it
  * stays open: this works on a duplicate of its descriptor, and the caller ends it afterwards. The
  * file descriptor is borrowed and must stay open until `done` settles; bytes come from `position`
@@ -50,12 +51,6 @@
 /* Bytes one transfer sends before the others get their turn (a fast reader of a big file would
    otherwise keep the thread to itself). */
 #define TURN_BYTES (8 << 20)
-/* Bytes sent on the JavaScript thread before the sender thread takes over: a small file needs no
-   hand-over (two thread wake-ups), a big one costs the event loop little. Bench `files` (1 MiB, 100
-   sessions), alternated runs of 3: 0 bytes 790, 994, 825 files/s; 64 KiB 873, 838, 926; 128 KiB
-   886, 921, 897 / 915, 666, 1004; 256 KiB 942, 819, 897; no limit (what the socket takes, often
-   the whole file) 841, 814, 827. */
-#define FIRST_BYTES (128 << 10)
 /* How often the thread looks at the stall clocks while transfers wait. */
 #define POLL_INTERVAL_MS 50
 
@@ -133,13 +128,13 @@ static int send_some(FerrySocketTransfer *send, int64_t now) {
   return SEND_ENDED;
 }
 
-/* On the JavaScript thread, before handing over: send up to FIRST_BYTES, what the socket takes
+/* On the JavaScript thread, before handing over: send up to `first_bytes`, what the socket takes
    now; 1 when that ended the transfer. */
-static int send_first(FerrySocketTransfer *send) {
+static int send_first(FerrySocketTransfer *send, int64_t first_bytes) {
   int64_t sent_here = 0;
-  while (send->length > 0 && sent_here < FIRST_BYTES) {
+  while (send->length > 0 && sent_here < first_bytes) {
     off_t position = (off_t)send->position;
-    int64_t want = send->length < FIRST_BYTES - sent_here ? send->length : FIRST_BYTES - sent_here;
+    int64_t want = send->length < first_bytes - sent_here ? send->length : first_bytes - sent_here;
     ssize_t sent = sendfile(send->socket_fd, send->file_fd, &position, (size_t)want);
     if (sent > 0) {
       send->position += sent;
@@ -155,7 +150,7 @@ static int send_first(FerrySocketTransfer *send) {
     send->side = is_socket_error(errno) ? FERRY_SIDE_SOCKET : FERRY_SIDE_FILE;
     return 1;
   }
-  if (send->length > 0 && sent_here >= FIRST_BYTES) return 0;
+  if (send->length > 0) return 0; /* first_bytes sent, the rest is the thread's */
   send->ending = FERRY_ENDING_END;
   return 1;
 }
@@ -311,7 +306,7 @@ static const FerrySocketTransferKind kind = {
     .has_length = 1,
     .name = "ferry.sendFromFile",
     .failure_message = "sendFromFile failed",
-    .usage = "sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs): non-negative integers",
+    .usage = "sendFromFile(socketFd, fileFd, position, length, stallTimeoutMs, [firstBytes]): non-negative integers",
 };
 
 static napi_value send_from_file(napi_env env, napi_callback_info info) {
@@ -321,11 +316,21 @@ static napi_value send_from_file(napi_env env, napi_callback_info info) {
     napi_throw_error(env, ferry_errno_code(sender_start_error != 0 ? sender_start_error : ENOMEM), "cannot start the sender thread");
     return NULL;
   }
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t first_bytes = 0;
+  napi_valuetype type = napi_undefined;
+  if (argc >= 6) napi_typeof(env, argv[5], &type);
+  if (type != napi_undefined && (napi_get_value_int64(env, argv[5], &first_bytes) != napi_ok || first_bytes < 0)) {
+    napi_throw_type_error(env, NULL, kind.usage);
+    return NULL;
+  }
   FerrySocketTransfer *send;
   napi_value control = ferry_new_socket_transfer(env, info, &kind, &send);
   if (control == NULL) return NULL;
   send->delivery = environment->delivery;
-  if (send_first(send)) {
+  if (send_first(send, first_bytes)) {
     close(send->socket_fd);
     ferry_settle_socket_transfer(env, send, napi_ok);
     return control;

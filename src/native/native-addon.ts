@@ -83,7 +83,11 @@ export interface NativeSocketReceiver {
 
 /** The sendfile sender (see native/send_from_file.c). */
 export interface NativeFileSender {
-  sendFromFile(socketFd: number, fileFd: number, position: number, length: number, stallTimeoutMs: number): RunningSocketTransfer;
+  /**
+   * `firstBytes` (default 0): how much may be sent at once on the calling thread, the rest being
+   * sent by the helper's sender thread; a file read from disk would block the caller meanwhile.
+   */
+  sendFromFile(socketFd: number, fileFd: number, position: number, length: number, stallTimeoutMs: number, firstBytes?: number): RunningSocketTransfer;
 }
 
 const addonFile = path.join('build', 'Release', 'ferry_native.node');

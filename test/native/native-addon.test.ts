@@ -413,3 +413,27 @@ test('sendFromFile serves many waiting sockets at once: clients read in reverse 
     assert.equal(sha256(await received), sha256(payload), `client ${index} got every byte`);
   }
 });
+
+test('sendFromFile sends up to firstBytes on the calling thread before it returns (a small file ends there), the rest from the sender thread; a bad firstBytes throws', sender, async (t) => {
+  const directory = await makeTempDir(t);
+  const payload = randomPayload(3 * 1024 * 1024);
+  const fd = openedFile(t, directory, payload);
+  const small = await writableSocketPair(t);
+  const smallReceived = readAll(small.client);
+  const smallSending = nativeFileSender()!.sendFromFile(small.descriptor, fd, 0, 5000, 0, 64 * 1024);
+  assert.equal(smallSending.bytes(), 5000, 'all of it before sendFromFile returned');
+  assert.deepEqual(await smallSending.done, { bytes: 5000, ending: 'end' });
+  small.accepted.end();
+  assert.equal(sha256(await smallSending.done.then(() => smallReceived)), sha256(payload.subarray(0, 5000)));
+
+  const big = await writableSocketPair(t);
+  const bigReceived = readAll(big.client);
+  const bigSending = nativeFileSender()!.sendFromFile(big.descriptor, fd, 0, payload.length, 0, 8 * 1024);
+  // At least the first 8 KiB before the call returned (a fresh socket takes that much at once);
+  // how much more the sender thread has sent by now is a race.
+  assert.ok(bigSending.bytes() >= 8 * 1024, `${bigSending.bytes()} bytes when the call returned`);
+  assert.deepEqual(await bigSending.done, { bytes: payload.length, ending: 'end' });
+  big.accepted.end();
+  assert.equal(sha256(await bigReceived), sha256(payload));
+  assert.throws(() => nativeFileSender()!.sendFromFile(big.descriptor, fd, 0, 10, 0, -1), TypeError);
+});

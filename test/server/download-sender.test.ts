@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isRootOnLocalFileSystem } from '../../src/file-io/inline-file-io.js';
+import { isInlineFileIoSuspended, isRootOnLocalFileSystem, recordInlineCallForTest, resetInlineFileIoWatchdog, slowInlineCallMs } from '../../src/file-io/inline-file-io.js';
 import { sendfileDownloadCount } from '../../src/storage/local-download.js';
 import { nativeFileSender, setNativeFileSenderEnabledForTest } from '../../src/native/native-addon.js';
 import { nativeTransfersRunning, poolThreadsHeld } from '../../src/native/native-transfer.js';
@@ -111,6 +111,20 @@ test('a binary RETR goes through sendfile in passive and active mode, from a RES
   const pooled = await retrieve(t, other, 'big.bin', 'passive');
   assert.equal(pooled.sendfiles, 0, "fileIo 'thread-pool' keeps every file call in JavaScript");
   assert.equal(sha256(pooled.data), sha256(threadPool.payload));
+});
+
+test('while the inline file-call watchdog is tripped a RETR still goes through sendfile and arrives whole', sender, async (t) => {
+  const { port, payload } = await serverWithBigFile(t);
+  const connection = await RawFtpConnection.login(t, port);
+  await connection.expect('TYPE I', 200);
+  recordInlineCallForTest(slowInlineCallMs + 1); // as after a call that waited for a slow disk
+  t.after(() => resetInlineFileIoWatchdog());
+  assert.equal(isInlineFileIoSuspended(), true);
+  for (const name of ['small.bin', 'big.bin']) {
+    const { data, replyCode, sendfiles } = await retrieve(t, connection, name, 'passive');
+    assert.deepEqual([replyCode, sendfiles], [226, 1], name);
+    assert.equal(sha256(data), sha256(name === 'big.bin' ? payload : payload.subarray(0, 1000)), name);
+  }
 });
 
 test('without the sendfile sender (not built, FERRY_NATIVE=0) a big RETR goes through the buffers, whole, with STAT and the event counting its bytes', sender, async (t) => {
