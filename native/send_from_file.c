@@ -51,7 +51,7 @@
 /* Bytes one transfer sends before the others get their turn (a fast reader of a big file would
    otherwise keep the thread to itself). */
 #define TURN_BYTES (8 << 20)
-/* How often the thread looks at the stall clocks while transfers wait. */
+/* How often the thread looks at cancel() and the stall clocks of transfers that wait for room. */
 #define POLL_INTERVAL_MS 50
 
 /* sendfile's errors that belong to the socket; the others (EIO, ...) to reading the file. */
@@ -81,7 +81,7 @@ typedef struct {
 static pthread_once_t sender_once = PTHREAD_ONCE_INIT;
 static int sender_start_error; /* an errno when the thread could not start */
 static int epoll_fd = -1;
-static int wake_fd = -1; /* an eventfd: new transfers, cancel() */
+static int wake_fd = -1; /* an eventfd: transfers handed over */
 static pthread_mutex_t incoming_lock = PTHREAD_MUTEX_INITIALIZER;
 static FerrySocketTransfer *incoming; /* handed over, not yet taken by the thread (linked by next) */
 static FerrySocketTransfer *active;   /* the thread's own: running transfers (doubly linked) */
