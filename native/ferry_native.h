@@ -38,6 +38,9 @@ void ferry_stat_entry(int directory_fd, const char *name, double *out);
 /* The errno's name as Node reports it ("ENOENT", ...), "EIO" for one not listed. */
 const char *ferry_errno_code(int error);
 
+/* Set `object[name]` to a function calling `callback` (node_api_helpers.c). */
+void ferry_set_function(napi_env env, napi_value object, const char *name, napi_callback callback);
+
 /* Reject `deferred` with an Error whose code is `code` (node_api_helpers.c). */
 void ferry_reject(napi_env env, napi_deferred deferred, const char *code, const char *message);
 
@@ -125,16 +128,18 @@ int64_t ferry_now_ms(void);
 int ferry_wait_for_socket(FerrySocketTransfer *transfer, short events, int64_t last_progress_ms);
 #endif
 
-/* Add receiveToFile to the exports (Linux only; elsewhere it adds nothing). */
+#if defined(__linux__)
+/* Add receiveToFile to the exports. */
 void ferry_register_receive_to_file(napi_env env, napi_value exports);
-
-/* Add sendFromFile to the exports (Linux only; elsewhere it adds nothing). */
+/* Add sendFromFile to the exports. */
 void ferry_register_send_from_file(napi_env env, napi_value exports);
-
-/* Add threadSleeps to the exports (Linux only; elsewhere it adds nothing). */
+/* Add threadSleeps to the exports. */
 void ferry_register_thread_sleeps(napi_env env, napi_value exports);
+#endif
 
-/* Add pendingSocketError to the exports (not on Windows; there it adds nothing). */
+#if !defined(_WIN32)
+/* Add pendingSocketError to the exports. */
 void ferry_register_socket_error(napi_env env, napi_value exports);
+#endif
 
 #endif

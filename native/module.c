@@ -24,10 +24,14 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_uint32(env, 2, &listing_version);
   napi_set_named_property(env, exports, "listingVersion", listing_version);
   ferry_register_ordered_listing(env, exports);
+#if defined(__linux__) /* splice(2), sendfile(2), epoll, RUSAGE_THREAD */
   ferry_register_receive_to_file(env, exports);
   ferry_register_send_from_file(env, exports);
-  ferry_register_socket_error(env, exports);
   ferry_register_thread_sleeps(env, exports);
+#endif
+#if !defined(_WIN32)
+  ferry_register_socket_error(env, exports);
+#endif
   return exports;
 }
 

@@ -1,6 +1,6 @@
 /*
- * Node-API pieces every part of the native helper uses: errno names, rejecting a promise with an
- * error code, a string argument, handing a malloc'ed array of doubles to JavaScript, and the
+ * Node-API pieces every part of the native helper uses: errno names, a function set on an
+ * object, rejecting a promise with an error code, a string argument, handing a malloc'ed array of doubles to JavaScript, and the
  * { count, names } answer of openListing.
  */
 #include <errno.h>
@@ -123,4 +123,10 @@ napi_status ferry_create_float64_array(napi_env env, double *values, size_t leng
     if (status != napi_ok) return status;
   }
   return napi_create_typedarray(env, napi_float64_array, length, buffer, 0, result);
+}
+
+void ferry_set_function(napi_env env, napi_value object, const char *name, napi_callback callback) {
+  napi_value function;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, NULL, &function);
+  napi_set_named_property(env, object, name, function);
 }

@@ -366,11 +366,7 @@ static napi_value close_listing(napi_env env, napi_callback_info info) {
 }
 
 void ferry_register_ordered_listing(napi_env env, napi_value exports) {
-  napi_value function;
-  napi_create_function(env, "openListing", NAPI_AUTO_LENGTH, open_listing, NULL, &function);
-  napi_set_named_property(env, exports, "openListing", function);
-  napi_create_function(env, "statListing", NAPI_AUTO_LENGTH, stat_listing, NULL, &function);
-  napi_set_named_property(env, exports, "statListing", function);
-  napi_create_function(env, "closeListing", NAPI_AUTO_LENGTH, close_listing, NULL, &function);
-  napi_set_named_property(env, exports, "closeListing", function);
+  ferry_set_function(env, exports, "openListing", open_listing);
+  ferry_set_function(env, exports, "statListing", stat_listing);
+  ferry_set_function(env, exports, "closeListing", close_listing);
 }

@@ -103,16 +103,7 @@ static napi_value receive_to_file(napi_env env, napi_callback_info info) {
 }
 
 void ferry_register_receive_to_file(napi_env env, napi_value exports) {
-  napi_value function;
-  napi_create_function(env, "receiveToFile", NAPI_AUTO_LENGTH, receive_to_file, NULL, &function);
-  napi_set_named_property(env, exports, "receiveToFile", function);
-}
-
-#else
-
-void ferry_register_receive_to_file(napi_env env, napi_value exports) {
-  (void)env;
-  (void)exports;
+  ferry_set_function(env, exports, "receiveToFile", receive_to_file);
 }
 
 #endif

@@ -86,40 +86,34 @@ static pthread_mutex_t incoming_lock = PTHREAD_MUTEX_INITIALIZER;
 static FerrySocketTransfer *incoming; /* handed over, not yet taken by the thread (linked by next) */
 static FerrySocketTransfer *active;   /* the thread's own: running transfers (doubly linked) */
 
-enum { SEND_WAITS, SEND_HAS_MORE, SEND_ENDED };
+enum { SEND_FULL, SEND_WAITS, SEND_HAS_MORE, SEND_ENDED };
 
-/* Send until the socket is full (SEND_WAITS, watched for EPOLLOUT), the turn is over
-   (SEND_HAS_MORE) or the transfer ended (SEND_ENDED, with its ending or error set). */
-static int send_some(FerrySocketTransfer *send, int64_t now) {
-  int64_t turn = 0;
+/* sendfile until `limit` bytes were sent by this call (SEND_HAS_MORE), the socket takes no more
+   now (SEND_FULL), or the transfer ended (SEND_ENDED, with its ending or error set). Used on the
+   JavaScript thread for the first bytes and on the sender thread for each turn. */
+static int send_up_to(FerrySocketTransfer *send, int64_t limit, int64_t now) {
+  int64_t sent_here = 0;
   while (send->length > 0) {
     if (atomic_load(&send->cancel)) {
       send->ending = FERRY_ENDING_CANCELLED;
       return SEND_ENDED;
     }
-    if (turn >= TURN_BYTES) return SEND_HAS_MORE;
+    if (sent_here >= limit) return SEND_HAS_MORE;
+    int64_t want = send->length < CHUNK_BYTES ? send->length : CHUNK_BYTES;
+    if (want > limit - sent_here) want = limit - sent_here;
     off_t position = (off_t)send->position;
-    ssize_t sent = sendfile(send->socket_fd, send->file_fd, &position, (size_t)(send->length > CHUNK_BYTES ? CHUNK_BYTES : send->length));
+    ssize_t sent = sendfile(send->socket_fd, send->file_fd, &position, (size_t)want);
     if (sent > 0) {
       send->position += sent;
       send->length -= sent;
-      turn += sent;
+      sent_here += sent;
       atomic_fetch_add(&send->bytes, sent);
       send->last_progress_ms = now;
       continue;
     }
     if (sent == 0) break; /* the file ended early */
     if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
-      if (send->is_watched) return SEND_WAITS;
-      /* Edge-triggered: reported once each time the socket turns writable again. Adding it checks
-         the socket's state now, so room made since the EAGAIN is not missed. */
-      struct epoll_event wanted = {.events = EPOLLOUT | EPOLLET, .data.ptr = send};
-      if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, send->socket_fd, &wanted) == 0) {
-        send->is_watched = 1;
-        return SEND_WAITS;
-      }
-    }
+    if (errno == EAGAIN) return SEND_FULL;
     send->error = errno;
     send->side = is_socket_error(errno) ? FERRY_SIDE_SOCKET : FERRY_SIDE_FILE;
     return SEND_ENDED;
@@ -128,31 +122,22 @@ static int send_some(FerrySocketTransfer *send, int64_t now) {
   return SEND_ENDED;
 }
 
-/* On the JavaScript thread, before handing over: send up to `first_bytes`, what the socket takes
-   now; 1 when that ended the transfer. */
-static int send_first(FerrySocketTransfer *send, int64_t first_bytes) {
-  int64_t sent_here = 0;
-  while (send->length > 0 && sent_here < first_bytes) {
-    off_t position = (off_t)send->position;
-    int64_t want = send->length < first_bytes - sent_here ? send->length : first_bytes - sent_here;
-    ssize_t sent = sendfile(send->socket_fd, send->file_fd, &position, (size_t)want);
-    if (sent > 0) {
-      send->position += sent;
-      send->length -= sent;
-      sent_here += sent;
-      atomic_fetch_add(&send->bytes, sent);
-      continue;
-    }
-    if (sent == 0) break;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) return 0;
-    send->error = errno;
-    send->side = is_socket_error(errno) ? FERRY_SIDE_SOCKET : FERRY_SIDE_FILE;
-    return 1;
+/* The sender thread's turn: SEND_WAITS when the socket is full (then watched for EPOLLOUT),
+   else as send_up_to. */
+static int send_some(FerrySocketTransfer *send, int64_t now) {
+  int state = send_up_to(send, TURN_BYTES, now);
+  if (state != SEND_FULL) return state;
+  if (send->is_watched) return SEND_WAITS;
+  /* Edge-triggered: reported once each time the socket turns writable again. Adding it checks the
+     socket's state now, so room made since the EAGAIN is not missed. */
+  struct epoll_event wanted = {.events = EPOLLOUT | EPOLLET, .data.ptr = send};
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, send->socket_fd, &wanted) == 0) {
+    send->is_watched = 1;
+    return SEND_WAITS;
   }
-  if (send->length > 0) return 0; /* first_bytes sent, the rest is the thread's */
-  send->ending = FERRY_ENDING_END;
-  return 1;
+  send->error = errno;
+  send->side = FERRY_SIDE_SOCKET;
+  return SEND_ENDED;
 }
 
 /* Off the thread's list and its epoll set, the duplicate closed, handed to JavaScript. */
@@ -330,7 +315,8 @@ static napi_value send_from_file(napi_env env, napi_callback_info info) {
   napi_value control = ferry_new_socket_transfer(env, info, &kind, &send);
   if (control == NULL) return NULL;
   send->delivery = environment->delivery;
-  if (send_first(send, first_bytes)) {
+  /* Up to first_bytes now, on this thread; the rest is the sender thread's. */
+  if (send_up_to(send, first_bytes, 0) == SEND_ENDED) {
     close(send->socket_fd);
     ferry_settle_socket_transfer(env, send, napi_ok);
     return control;
@@ -345,16 +331,7 @@ static napi_value send_from_file(napi_env env, napi_callback_info info) {
 }
 
 void ferry_register_send_from_file(napi_env env, napi_value exports) {
-  napi_value function;
-  napi_create_function(env, "sendFromFile", NAPI_AUTO_LENGTH, send_from_file, NULL, &function);
-  napi_set_named_property(env, exports, "sendFromFile", function);
-}
-
-#else
-
-void ferry_register_send_from_file(napi_env env, napi_value exports) {
-  (void)env;
-  (void)exports;
+  ferry_set_function(env, exports, "sendFromFile", send_from_file);
 }
 
 #endif

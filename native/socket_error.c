@@ -39,16 +39,7 @@ static napi_value pending_socket_error(napi_env env, napi_callback_info info) {
 }
 
 void ferry_register_socket_error(napi_env env, napi_value exports) {
-  napi_value function;
-  napi_create_function(env, "pendingSocketError", NAPI_AUTO_LENGTH, pending_socket_error, NULL, &function);
-  napi_set_named_property(env, exports, "pendingSocketError", function);
-}
-
-#else
-
-void ferry_register_socket_error(napi_env env, napi_value exports) {
-  (void)env;
-  (void)exports;
+  ferry_set_function(env, exports, "pendingSocketError", pending_socket_error);
 }
 
 #endif

@@ -138,14 +138,12 @@ napi_value ferry_new_socket_transfer(napi_env env, napi_callback_info info, cons
   transfer->stall_ms = numbers[wanted - 1];
   transfer->references = 2;
 
-  napi_value control, promise, function;
+  napi_value control, promise;
   napi_create_object(env, &control);
   napi_create_promise(env, &transfer->deferred, &promise);
   napi_set_named_property(env, control, "done", promise);
-  napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, cancel, NULL, &function);
-  napi_set_named_property(env, control, "cancel", function);
-  napi_create_function(env, "bytes", NAPI_AUTO_LENGTH, bytes_so_far, NULL, &function);
-  napi_set_named_property(env, control, "bytes", function);
+  ferry_set_function(env, control, "cancel", cancel);
+  ferry_set_function(env, control, "bytes", bytes_so_far);
   napi_wrap(env, control, transfer, finalize_control, NULL, NULL);
   *created = transfer;
   return control;

@@ -26,16 +26,7 @@ static napi_value thread_sleeps(napi_env env, napi_callback_info info) {
 }
 
 void ferry_register_thread_sleeps(napi_env env, napi_value exports) {
-  napi_value function;
-  napi_create_function(env, "threadSleeps", NAPI_AUTO_LENGTH, thread_sleeps, NULL, &function);
-  napi_set_named_property(env, exports, "threadSleeps", function);
-}
-
-#else
-
-void ferry_register_thread_sleeps(napi_env env, napi_value exports) {
-  (void)env;
-  (void)exports;
+  ferry_set_function(env, exports, "threadSleeps", thread_sleeps);
 }
 
 #endif
