@@ -135,6 +135,8 @@ void ferry_register_receive_to_file(napi_env env, napi_value exports);
 void ferry_register_send_from_file(napi_env env, napi_value exports);
 /* Add threadSleeps to the exports. */
 void ferry_register_thread_sleeps(napi_env env, napi_value exports);
+/* Add listenTcp and acceptPending to the exports. */
+void ferry_register_passive_socket(napi_env env, napi_value exports);
 #endif
 
 #if !defined(_WIN32)

@@ -7,7 +7,9 @@
  * - send_from_file.c (Linux): sendFromFile, a download sent with sendfile(2), mostly by its own
  *   sender thread; both go through socket_transfer.c;
  * - socket_error.c: pendingSocketError, a reset libuv reported as an end of stream;
- * - thread_sleeps.c (Linux): threadSleeps, whether a slow inline file call blocked or was preempted.
+ * - thread_sleeps.c (Linux): threadSleeps, whether a slow inline file call blocked or was preempted;
+ * - passive_socket.c (Linux): listenTcp/acceptPending, a passive data port and its connection as
+ *   bare descriptors, for downloads sent with sendFromFile.
  * Built by node-gyp at install (binding.gyp); optional: without it Ferry does the same from
  * JavaScript. The Node-API pieces these share are in node_api_helpers.c; the listings' buffers
  * come from kept_memory.c, which keeps them for the next listing.
@@ -28,6 +30,7 @@ static napi_value init(napi_env env, napi_value exports) {
   ferry_register_receive_to_file(env, exports);
   ferry_register_send_from_file(env, exports);
   ferry_register_thread_sleeps(env, exports);
+  ferry_register_passive_socket(env, exports);
 #endif
 #if !defined(_WIN32)
   ferry_register_socket_error(env, exports);

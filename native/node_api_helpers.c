@@ -32,6 +32,10 @@ const char *ferry_errno_code(int error) {
     case ETIMEDOUT: return "ETIMEDOUT";
     case ENOTCONN: return "ENOTCONN";
     case ENOTSOCK: return "ENOTSOCK";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case ECONNABORTED: return "ECONNABORTED";
     default: return "EIO";
   }
 }

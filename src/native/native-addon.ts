@@ -12,6 +12,8 @@
  *   end of stream (server/data/reset-at-end.ts).
  * - threadSleeps (Linux): how often the calling thread slept, which tells the inline file-call
  *   watchdog a blocking call from a preempted one (file-io/inline-file-io.ts).
+ * - listenTcp/acceptPending (Linux): a passive data port and its connection as bare descriptors,
+ *   so a download sent with sendFromFile needs no net.Server or net.Socket (server/data/).
  * When it was not built (no compiler, Windows) or FERRY_NATIVE=0 is set, the accessors answer null
  * and Ferry does the same work from JavaScript.
  */
@@ -90,6 +92,14 @@ export interface NativeFileSender {
   sendFromFile(socketFd: number, fileFd: number, position: number, length: number, stallTimeoutMs: number, firstBytes?: number): RunningSocketTransfer;
 }
 
+/** Passive data ports as bare descriptors (see native/passive_socket.c). */
+export interface NativePassiveSockets {
+  /** Bind and listen on `address` (an IP literal), `port` (0: any); answers [fd, port]; throws error.code. */
+  listenTcp(address: string, port: number, backlog: number): [number, number];
+  /** The connection waiting on `listenFd` as [fd, peer address], or null when none is; throws error.code. */
+  acceptPending(listenFd: number): [number, string] | null;
+}
+
 const addonFile = path.join('build', 'Release', 'ferry_native.node');
 
 /** The package root: the nearest folder above this module holding binding.gyp (from src/storage or dist/src/storage). */
@@ -105,7 +115,8 @@ function packageRoot(): string | null {
 /** listingVersion: 2 since openListing answers names in several strings and statListing names with stats. */
 type Addon = NativeDirectoryReader &
   Partial<NativeSocketReceiver> &
-  Partial<NativeFileSender> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader; readonly threadSleeps?: ThreadSleepCounter };
+  Partial<NativeFileSender> &
+  Partial<NativePassiveSockets> & { readonly listingVersion?: number; readonly pendingSocketError?: PendingSocketErrorReader; readonly threadSleeps?: ThreadSleepCounter };
 
 function load(): Addon | null {
   if (process.env['FERRY_NATIVE'] === '0') return null;
@@ -160,6 +171,18 @@ export function nativeFileSender(): NativeFileSender | null {
 /** Tests: send downloads with or without the sendfile sender. */
 export function setNativeFileSenderEnabledForTest(value: boolean): void {
   isSenderEnabled = value;
+}
+
+let arePassiveSocketsEnabled = true;
+
+/** Bare passive descriptors, or null when not available (not Linux, not built, or turned off for a test). */
+export function nativePassiveSockets(): NativePassiveSockets | null {
+  return arePassiveSocketsEnabled && typeof loaded?.acceptPending === 'function' ? (loaded as NativePassiveSockets) : null;
+}
+
+/** Tests: make passive ports with Node's net.Server only, or with the helper's descriptors where it can. */
+export function setNativePassiveSocketsEnabledForTest(value: boolean): void {
+  arePassiveSocketsEnabled = value;
 }
 
 /** A socket's error not reported yet (SO_ERROR) as an errno name, or null; see native/socket_error.c. */

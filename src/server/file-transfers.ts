@@ -84,7 +84,16 @@ export async function sendFile(context: CommandContext, path: VirtualPath, displ
       return {
         direction: 'download',
         openingText: `Opening ${modeName(context)} mode data connection for ${displayName} (${opened.size - offset} bytes).`,
-        ...(sender ? { bytesMoved: () => sender.bytesSent } : {}),
+        ...(sender
+          ? {
+              bytesMoved: () => sender.bytesSent,
+              sendToDescriptor: (descriptor, options) => {
+                const sending = sender.sendToDescriptor(descriptor, options);
+                if (sending) isSourceHandedOver = true;
+                return sending;
+              },
+            }
+          : {}),
         move: async (socket, signal) => {
           isSourceHandedOver = true;
           if (sender) return await sender.send(socket, signal);

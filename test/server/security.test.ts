@@ -8,6 +8,13 @@ import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { RawFtpConnection, readAll } from '../helpers/raw-ftp.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startTestServer } from '../helpers/test-server.js';
+import { nativePassiveSockets, setNativePassiveSocketsEnabledForTest } from '../../src/native/native-addon.js';
+import { passiveDescriptorsTaken } from '../../src/server/data/data-channel.js';
+
+/** Whether the helper's bare passive ports are built here (Linux, native helper). */
+function isNativePassiveAvailable(): boolean {
+  return nativePassiveSockets() !== null;
+}
 
 function connectFrom(t: Parameters<typeof startTestServer>[0], localAddress: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -54,25 +61,33 @@ test('rejects malformed PORT and EPRT arguments with 501 and unsupported familie
   await connection.expect('EPSV 7', 501);
 });
 
-test('ignores a passive connection from another IP and still serves the real client', async (t) => {
-  const { port, root } = await startTestServer(t);
-  const payload = randomPayload(500000);
-  await writeFile(join(root, 'secret.bin'), payload);
-  const connection = await RawFtpConnection.login(t, port);
-  await connection.expect('TYPE I', 200);
-  const pasv = await connection.expect('PASV', 227);
-  const dataPort = parsePasvReplyText(pasv.lines[0]!).port;
-  // The attacker (127.0.0.2) races to the port first: it must be dropped without data.
-  const intruder = await connectFrom(t, '127.0.0.2', dataPort);
-  const stolen = await readAll(intruder);
-  assert.equal(stolen.length, 0);
-  const victim = await connectFrom(t, '127.0.0.1', dataPort);
-  connection.write('RETR secret.bin\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 150);
-  const received = await readAll(victim);
-  assert.equal((await connection.nextReply()).replyCode, 226);
-  assert.equal(sha256(received), sha256(payload));
-});
+// With the native helper the port is a bare descriptor and strangers wait in its backlog until the
+// transfer (as vsftpd accepts only then); with Node's server they are dropped when they connect.
+for (const isNative of [true, false]) {
+  test(`ignores a passive connection from another IP and still serves the real client (${isNative ? 'native port' : 'net.Server'})`, async (t) => {
+    setNativePassiveSocketsEnabledForTest(isNative);
+    t.after(() => setNativePassiveSocketsEnabledForTest(true));
+    const { port, root } = await startTestServer(t);
+    const payload = randomPayload(500000);
+    await writeFile(join(root, 'secret.bin'), payload);
+    const connection = await RawFtpConnection.login(t, port);
+    await connection.expect('TYPE I', 200);
+    const pasv = await connection.expect('PASV', 227);
+    const dataPort = parsePasvReplyText(pasv.lines[0]!).port;
+    // The attacker (127.0.0.2) races to the port first: it must be dropped without data.
+    const intruder = await connectFrom(t, '127.0.0.2', dataPort);
+    const stolen = readAll(intruder);
+    const victim = await connectFrom(t, '127.0.0.1', dataPort);
+    const taken = passiveDescriptorsTaken();
+    connection.write('RETR secret.bin\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 150);
+    const received = await readAll(victim);
+    assert.equal((await connection.nextReply()).replyCode, 226);
+    assert.equal(sha256(received), sha256(payload));
+    assert.equal((await stolen).length, 0);
+    assert.equal(passiveDescriptorsTaken() - taken, isNative && isNativePassiveAvailable() ? 1 : 0);
+  });
+}
 
 test('never lets a path climb above the root with .. or absolute paths', async (t) => {
   const outside = await makeTempDir(t);

@@ -9,7 +9,7 @@ import type { DataAddress } from '../../protocol/data-address.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
 import { connectActive } from './active-connector.js';
-import { PassiveListener } from './passive-listener.js';
+import { PassiveListener, socketOnDescriptor } from './passive-listener.js';
 import type { PassivePortPool } from './passive-port-pool.js';
 import { readAcceptedSocketInto } from '../../file-io/socket-read-into.js';
 
@@ -47,6 +47,13 @@ export interface DataProtection {
   checkTransferPolicy(): void;
 }
 
+let descriptorsTaken = 0;
+
+/** For tests: how many passive connections were taken as bare descriptors so far. */
+export function passiveDescriptorsTaken(): number {
+  return descriptorsTaken;
+}
+
 type Preparation = { mode: 'passive'; listener: PassiveListener } | { mode: 'active'; target: DataAddress };
 
 /** An opened data connection; `readsInto` says whether the socket reads into the `onread` buffers asked for. */
@@ -65,8 +72,8 @@ export class DataChannel {
   /** Start a passive listener (replacing any earlier preparation) and return its port. */
   async listenPassive(): Promise<number> {
     this.clearPreparation();
-    const server = await this.options.portPool.reserve(this.options.localAddress);
-    const listener = new PassiveListener(server, {
+    const reserved = await this.options.portPool.reserve(this.options.localAddress);
+    const listener = new PassiveListener(reserved, {
       allowedPeerAddress: this.options.peerAddress,
       allowsForeignDataPeer: this.options.allowsForeignDataPeer,
       acceptTimeoutMs: this.options.passiveAcceptTimeoutMs,
@@ -150,6 +157,29 @@ export class DataChannel {
       signal.removeEventListener('abort', abort);
       if (preparation.mode === 'passive') preparation.listener.close();
     }
+  }
+
+  /**
+   * The prepared passive connection as a bare descriptor the caller then owns (and closes), when
+   * the client's connection already waits on a native passive port and the data is not TLS; the
+   * preparation is then consumed, as open() consumes it. Null otherwise, with nothing consumed.
+   */
+  takePendingDescriptor(): number | null {
+    const preparation = this.preparation;
+    if (preparation?.mode !== 'passive' || this.options.protection.protectsData) return null;
+    const descriptor = preparation.listener.takePendingConnection();
+    if (descriptor !== null) {
+      this.preparation = null;
+      descriptorsTaken++;
+    }
+    return descriptor;
+  }
+
+  /** A socket on a descriptor takePendingDescriptor gave, for a transfer that could not use it bare. */
+  socketOn(descriptor: number): Socket {
+    const socket = socketOnDescriptor(descriptor);
+    this.openSocket = socket;
+    return socket;
   }
 
   /** Forget the socket of a finished transfer (it is destroyed by the transfer). */

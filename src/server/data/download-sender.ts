@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { DownloadSource } from '../../storage/storage.js';
-import { sendThroughDescriptor } from '../../file-io/send-through-descriptor.js';
+import { sendThroughDescriptor, type DescriptorTransfer } from '../../file-io/send-through-descriptor.js';
 
 /** Sends one download; bytesSent serves STAT while it runs. */
 export class DownloadSender {
@@ -25,6 +25,16 @@ export class DownloadSender {
   /** Bytes sent so far (all of them once send() settled). */
   get bytesSent(): number {
     return this.#native?.bytes() ?? this.#socket?.bytesWritten ?? 0;
+  }
+
+  /**
+   * Send into a bare descriptor (a native passive connection) with DownloadSource.sendToSocket;
+   * null, with nothing done, when the source cannot. The caller closes the descriptor afterwards.
+   */
+  sendToDescriptor(descriptor: number, options: { signal: AbortSignal; stallTimeoutMs: number }): DescriptorTransfer | null {
+    const sending = this.source.sendToSocket?.(descriptor, options) ?? null;
+    if (sending) this.#native = sending;
+    return sending;
   }
 
   async send(socket: Socket, signal: AbortSignal): Promise<number> {

@@ -2,8 +2,14 @@
  * Passive ports are reserved by binding them: the bind itself is the reservation, so two sessions
  * (or another program) can never get the same port and there is no probe-then-bind race.
  * With a configured range no port outside it is ever used; an exhausted range is a 425.
+ *
+ * Where the native helper offers it (Linux), a port is a bare listening descriptor that nothing
+ * watches until the transfer: a download then takes its connection as a descriptor too and sends
+ * into it with sendfile, with no net.Server or net.Socket made (native/passive_socket.c says why);
+ * PassiveListener turns the descriptor into a net.Server for everything else.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, isIP, type Server } from 'node:net';
+import { nativePassiveSockets, type NativePassiveSockets } from '../../native/native-addon.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { CommandError } from '../errors.js';
 
@@ -13,7 +19,15 @@ export interface PortRange {
   readonly max: number;
 }
 
-/** Hands out listening servers on ports of the configured range (or any ephemeral port). */
+/** A port reserved for one passive connection: a listening server, or a listening descriptor nobody watches yet. */
+export type ReservedPort =
+  | { readonly server: Server; readonly fd?: undefined; readonly port: number }
+  | { readonly fd: number; readonly server?: undefined; readonly port: number };
+
+/** Connections a passive port queues before it is accepted from: one is expected. */
+const backlog = 8;
+
+/** Hands out listening ports of the configured range (or any ephemeral port). */
 export class PassivePortPool {
   private cursor: number;
 
@@ -22,16 +36,20 @@ export class PassivePortPool {
     this.cursor = range ? Math.floor(Math.random() * (range.max - range.min + 1)) : 0;
   }
 
-  /** Bind a listening server on a free port of the range; throws CommandError(425) when none is free. */
-  async reserve(bindHost: string): Promise<Server> {
-    if (!this.range) return listenOn(bindHost, 0);
+  /** Listen on a free port of the range; throws CommandError(425) when none is free. */
+  async reserve(bindHost: string): Promise<ReservedPort> {
+    // An IPv6 zone ("fe80::1%eth0") is left to Node, which resolves the interface name.
+    const sockets = isIP(bindHost) !== 0 && !bindHost.includes('%') ? nativePassiveSockets() : null;
+    const listen = (port: number): ReservedPort | Promise<ReservedPort> =>
+      sockets ? listenDescriptor(sockets, bindHost, port) : listenOn(bindHost, port);
+    if (!this.range) return listen(0);
     const size = this.range.max - this.range.min + 1;
     for (let attempt = 0; attempt < size; attempt++) {
       const port = this.range.min + ((this.cursor + attempt) % size);
       try {
-        const server = await listenOn(bindHost, port);
+        const reserved = await listen(port);
         this.cursor = (this.cursor + attempt + 1) % size;
-        return server;
+        return reserved;
       } catch (error) {
         if (!isPortTakenError(error)) throw error;
       }
@@ -48,18 +66,29 @@ function isPortTakenError(error: unknown): boolean {
   return code === 'EADDRINUSE' || code === 'EACCES';
 }
 
-function listenOn(host: string, port: number): Promise<Server> {
+function listenDescriptor(sockets: NativePassiveSockets, host: string, port: number): ReservedPort {
+  const [fd, boundPort] = sockets.listenTcp(host, port, backlog);
+  return { fd, port: boundPort };
+}
+
+/** A server for passive connections: their sockets start paused (an upload may read into its own buffers). */
+export function createPassiveServer(): Server {
+  return createServer({ pauseOnConnect: true, noDelay: true });
+}
+
+function listenOn(host: string, port: number): Promise<ReservedPort> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ pauseOnConnect: true, noDelay: true });
+    const server = createPassiveServer();
     const onError = (error: Error) => {
       server.close();
       reject(error);
     };
     server.once('error', onError);
-    // exclusive: a cluster worker must own its port; backlog small: one connection is expected.
-    server.listen({ host, port, exclusive: true, backlog: 8 }, () => {
+    // exclusive: a cluster worker must own its port.
+    server.listen({ host, port, exclusive: true, backlog }, () => {
       server.off('error', onError);
-      resolve(server);
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address ? address.port : 0 });
     });
   });
 }

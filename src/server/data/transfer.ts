@@ -3,7 +3,9 @@
  * AbortSignal, and only then reply 226 (ARCHITECTURE.md convention 8). ABOR, a vanished client,
  * a stalled connection and storage failures each end in their own reply (426/425/451/452/55x).
  */
+import { closeSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
+import type { DescriptorTransfer } from '../../file-io/send-through-descriptor.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
 import { StorageError } from '../../storage/storage.js';
 import { CommandError, replyForError } from '../errors.js';
@@ -29,6 +31,13 @@ export interface TransferSpec {
    * stream).
    */
   move(dataSocket: Socket, signal: AbortSignal, readsInto: boolean): Promise<number>;
+  /**
+   * Optional, for downloads: send into the data connection's bare descriptor, taken from a native
+   * passive port (DataChannel.takePendingDescriptor) instead of a socket; or answer null having
+   * done nothing, and the runner makes the descriptor a socket for move(). The runner closes the
+   * descriptor once `done` settled (the EOF of stream mode).
+   */
+  sendToDescriptor?(descriptor: number, options: { signal: AbortSignal; stallTimeoutMs: number }): DescriptorTransfer | null;
 }
 
 /** How a transfer ended. */
@@ -153,7 +162,7 @@ export class TransferRunner {
   private async execute(spec: TransferSpec, active: ActiveTransfer): Promise<TransferOutcome> {
     const { reply } = this.options;
     const signal = active.controller.signal;
-    const outcome = (status: TransferOutcome['status'], replyCode: number, bytes: number): TransferOutcome => ({
+    const outcome: OutcomeOf = (status, replyCode, bytes) => ({
       status,
       replyCode,
       bytes,
@@ -161,19 +170,26 @@ export class TransferRunner {
     });
     reply(ReplyCode.FileStatusOk, spec.openingText);
     let socket: Socket;
-    let readsInto: boolean;
-    try {
-      ({ socket, readsInto } = await this.options.channel.open(signal, spec.direction, spec.readInto));
-    } catch (error) {
-      if (signal.aborted) {
-        reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
-        return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, 0);
+    let readsInto = false;
+    const descriptor = spec.sendToDescriptor ? this.options.channel.takePendingDescriptor() : null;
+    if (descriptor !== null) {
+      const sending = spec.sendToDescriptor!(descriptor, { signal, stallTimeoutMs: this.options.dataStallTimeoutMs });
+      if (sending) return await this.finishOnDescriptor(spec, descriptor, sending, signal, outcome);
+      socket = this.options.channel.socketOn(descriptor);
+    } else {
+      try {
+        ({ socket, readsInto } = await this.options.channel.open(signal, spec.direction, spec.readInto));
+      } catch (error) {
+        if (signal.aborted) {
+          reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+          return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, 0);
+        }
+        const failure = replyForError(error);
+        const replyCode = error instanceof CommandError ? failure.replyCode : ReplyCode.CannotOpenDataConnection;
+        reply(replyCode, error instanceof CommandError ? failure.text : "Can't open data connection.");
+        if (!(error instanceof CommandError)) this.options.logFailure(error);
+        return outcome('failed', replyCode, 0);
       }
-      const failure = replyForError(error);
-      const replyCode = error instanceof CommandError ? failure.replyCode : ReplyCode.CannotOpenDataConnection;
-      reply(replyCode, error instanceof CommandError ? failure.text : "Can't open data connection.");
-      if (!(error instanceof CommandError)) this.options.logFailure(error);
-      return outcome('failed', replyCode, 0);
     }
     active.socket = socket;
     let isDataConnectionBroken = false;
@@ -199,7 +215,43 @@ export class TransferRunner {
       this.options.channel.releaseSocket(socket);
     }
   }
+
+  /**
+   * The end of a download sent into a bare descriptor: the replies move() on a socket would get.
+   * The descriptor is closed before the 226, so the client has its EOF when it reads the reply.
+   */
+  private async finishOnDescriptor(
+    spec: TransferSpec,
+    descriptor: number, sending: DescriptorTransfer, signal: AbortSignal, outcome: OutcomeOf): Promise<TransferOutcome> {
+    const { reply } = this.options;
+    let failure: unknown = null;
+    let ending: Awaited<DescriptorTransfer['done']>['ending'] | null = null;
+    try {
+      ({ ending } = await sending.done);
+    } catch (error) {
+      failure = error;
+    }
+    closeSync(descriptor);
+    const bytes = sending.bytes();
+    if (ending === 'end') {
+      reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
+      return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
+    }
+    if (signal.aborted) {
+      reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
+      return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, bytes);
+    }
+    if (ending === 'stalled') failure = new DataStallError('data connection stalled');
+    // The native sender says which side failed: the socket's errors are a lost connection.
+    const { replyCode, text } = classifyTransferError(failure, (failure as { side?: string } | null)?.side === 'socket');
+    if (replyCode === ReplyCode.LocalErrorInProcessing) this.options.logFailure(failure);
+    reply(replyCode, text);
+    return outcome('failed', replyCode, bytes);
+  }
 }
+
+/** How a transfer's outcome is made from its status, reply code and bytes. */
+type OutcomeOf = (status: TransferOutcome['status'], replyCode: number, bytes: number) => TransferOutcome;
 
 /** Decide the reply for a failed byte move: storage kinds via the table, OS space errors, lost peers. */
 function classifyTransferError(error: unknown, isDataConnectionBroken: boolean): { replyCode: number; text: string } {
