@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { idleWritableSocketDescriptor, untouchedSocketDescriptor } from '../../src/file-io/socket-read-into.js';
 import { openDirectoryInOrder, readDirectoryStats, type EntryStats } from '../../src/storage/directory-lstat.js';
-import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeFileSender, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/native/native-addon.js';
+import { isNativeDirectoryReaderBuilt, namesOfListing, nativeDirectoryReader, nativeFileSender, nativePassiveSockets, nativeSocketReceiver, setNativeDirectoryReaderEnabledForTest } from '../../src/native/native-addon.js';
 import { randomPayload, sha256 } from '../helpers/checksum.js';
 import { readAll } from '../helpers/raw-ftp.js';
 import { pausedConnection } from '../helpers/paused-connection.js';
@@ -436,4 +437,47 @@ test('sendFromFile sends up to firstBytes on the calling thread before it return
   big.accepted.end();
   assert.equal(sha256(await bigReceived), sha256(payload));
   assert.throws(() => nativeFileSender()!.sendFromFile(big.descriptor, fd, 0, 10, 0, -1), TypeError);
+});
+
+const passive = { skip: nativePassiveSockets() === null && 'bare passive descriptors not built (Linux only)' };
+
+test('the bare passive descriptors are built on Linux', { skip: process.platform !== 'linux' || process.env['FERRY_NATIVE'] === '0' }, () => {
+  assert.notEqual(nativePassiveSockets(), null);
+});
+
+test('listenTcp listens on a port of its own (IPv4 and IPv6), acceptPending takes waiting connections with their peers, null when none waits', passive, async (t) => {
+  const sockets = nativePassiveSockets()!;
+  for (const [address, peer] of [['127.0.0.1', '127.0.0.1'], ['::1', '::1']] as const) {
+    const [listenFd, port] = sockets.listenTcp(address, 0, 8);
+    t.after(() => closeSync(listenFd));
+    assert.ok(port > 0);
+    assert.equal(sockets.acceptPending(listenFd), null, `${address}: nobody connected yet`);
+    const client = connect({ host: address, port });
+    t.after(() => client.destroy());
+    await once(client, 'connect');
+    const pending = sockets.acceptPending(listenFd);
+    assert.ok(pending !== null, `${address}: the connection waits`);
+    const [fd, remoteAddress] = pending;
+    assert.equal(remoteAddress, peer);
+    assert.equal(sockets.acceptPending(listenFd), null, 'one connection, taken once');
+    // The descriptor is the connection: what is written to it arrives.
+    writeSync(fd, 'hello');
+    closeSync(fd);
+    assert.equal((await readAll(client)).toString(), 'hello');
+  }
+});
+
+test('listenTcp refuses a taken port (EADDRINUSE), a name that is no IP address (EINVAL) and bad arguments; acceptPending a bad descriptor', passive, (t) => {
+  const sockets = nativePassiveSockets()!;
+  const [listenFd, port] = sockets.listenTcp('127.0.0.1', 0, 8);
+  t.after(() => closeSync(listenFd));
+  assert.throws(() => sockets.listenTcp('127.0.0.1', port, 8), { code: 'EADDRINUSE' });
+  assert.throws(() => sockets.listenTcp('localhost', 0, 8), { code: 'EINVAL' });
+  assert.throws(() => sockets.listenTcp('127.0.0.1', 70000, 8), TypeError);
+  assert.throws(() => sockets.listenTcp('127.0.0.1', 0, 0), TypeError);
+  assert.throws(() => (sockets.listenTcp as (...args: unknown[]) => unknown)(1, 0, 8), TypeError);
+  assert.throws(() => sockets.acceptPending(-1), TypeError);
+  const file = openSync(process.execPath, 'r');
+  t.after(() => closeSync(file));
+  assert.throws(() => sockets.acceptPending(file), { code: 'ENOTSOCK' });
 });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isInlineFileIoSuspended, isRootOnLocalFileSystem, recordInlineCallForTest, resetInlineFileIoWatchdog, slowInlineCallMs } from '../../src/file-io/inline-file-io.js';
 import { sendfileDownloadCount } from '../../src/storage/local-download.js';
-import { nativeFileSender, setNativeFileSenderEnabledForTest } from '../../src/native/native-addon.js';
+import { nativeFileSender, nativePassiveSockets, setNativeFileSenderEnabledForTest, setNativePassiveSocketsEnabledForTest } from '../../src/native/native-addon.js';
+import { passiveDescriptorsTaken } from '../../src/server/data/data-channel.js';
 import { nativeTransfersRunning, poolThreadsHeld } from '../../src/native/native-transfer.js';
 import type { FtpServer, FtpServerOptions } from '../../src/server/ftp-server.js';
 import type { TransferFinishedEvent } from '../../src/server/server-events.js';
@@ -54,6 +55,20 @@ async function startPausedDownload(t: TestContext, port: number): Promise<{ conn
   connection.write('RETR big.bin\r\n');
   assert.equal((await connection.nextReply()).replyCode, 150);
   return { connection, data };
+}
+
+/** The two kinds of passive port: the native helper's bare descriptor, and Node's net.Server. */
+const passivePortKinds = ['bare descriptor', 'net.Server'] as const;
+
+/** Make the test's passive ports of `kind`, and check after the test that its downloads took their connections that way. */
+function usePassivePorts(t: TestContext, kind: (typeof passivePortKinds)[number]): void {
+  const isBare = kind === 'bare descriptor' && nativePassiveSockets() !== null;
+  setNativePassiveSocketsEnabledForTest(kind === 'bare descriptor');
+  const before = passiveDescriptorsTaken();
+  t.after(() => {
+    setNativePassiveSocketsEnabledForTest(true);
+    assert.equal(passiveDescriptorsTaken() > before, isBare, `downloads took their connections as bare descriptors: ${isBare}`);
+  });
 }
 
 /** Wait until a native transfer runs. */
@@ -185,48 +200,54 @@ test('many sendfile downloads waiting on their clients at once all run on the se
   await untilNativeTransfersEnded();
 });
 
-test('ABOR during a sendfile download: 426 then 226, the data connection closes, the sender stops and the session goes on', sender, async (t) => {
-  const { port, payload } = await serverWithBigFile(t);
-  const before = sendfileDownloadCount();
-  const { connection, data } = await startPausedDownload(t, port);
-  const closed = new Promise<void>((resolve) => data.once('close', () => resolve()));
-  await untilNativeTransferRuns();
-  assert.equal(sendfileDownloadCount() - before, 1);
-  connection.write('ABOR\r\n');
-  assert.equal((await connection.nextReply()).replyCode, 426);
-  assert.equal((await connection.nextReply()).replyCode, 226);
-  await untilNativeTransfersEnded();
-  data.resume(); // drain what was in flight: the connection must end, not deliver the whole file
-  const drained = readAll(data).catch(() => Buffer.alloc(0));
-  await closed;
-  assert.ok((await drained).length < payload.length, 'the download stopped');
-  const again = await retrieve(t, connection, 'big.bin', 'passive');
-  assert.equal(sha256(again.data), sha256(payload), 'the next download is whole');
-});
+// Each with the passive port a bare descriptor taken by RETR (the native helper's) and as a net.Server.
+for (const kind of passivePortKinds) {
+  test(`ABOR during a sendfile download: 426 then 226, the data connection closes, the sender stops and the session goes on (${kind})`, sender, async (t) => {
+    usePassivePorts(t, kind);
+    const { port, payload } = await serverWithBigFile(t);
+    const before = sendfileDownloadCount();
+    const { connection, data } = await startPausedDownload(t, port);
+    const closed = new Promise<void>((resolve) => data.once('close', () => resolve()));
+    await untilNativeTransferRuns();
+    assert.equal(sendfileDownloadCount() - before, 1);
+    connection.write('ABOR\r\n');
+    assert.equal((await connection.nextReply()).replyCode, 426);
+    assert.equal((await connection.nextReply()).replyCode, 226);
+    await untilNativeTransfersEnded();
+    data.resume(); // drain what was in flight: the connection must end, not deliver the whole file
+    const drained = readAll(data).catch(() => Buffer.alloc(0));
+    await closed;
+    assert.ok((await drained).length < payload.length, 'the download stopped');
+    const again = await retrieve(t, connection, 'big.bin', 'passive');
+    assert.equal(sha256(again.data), sha256(payload), 'the next download is whole');
+  });
 
-test('a client that resets the data connection during a sendfile download gets 426 and keeps its session', sender, async (t) => {
-  const { port, payload } = await serverWithBigFile(t);
-  const { connection, data } = await startPausedDownload(t, port);
-  await untilNativeTransferRuns();
-  data.resetAndDestroy();
-  const reply = await connection.nextReply();
-  assert.equal(reply.replyCode, 426);
-  assert.match(reply.lines.join(' '), /Data connection lost/);
-  await untilNativeTransfersEnded();
-  const again = await retrieve(t, connection, 'big.bin', 'active');
-  assert.equal(sha256(again.data), sha256(payload));
-});
+  test(`a client that resets the data connection during a sendfile download gets 426 and keeps its session (${kind})`, sender, async (t) => {
+    usePassivePorts(t, kind);
+    const { port, payload } = await serverWithBigFile(t);
+    const { connection, data } = await startPausedDownload(t, port);
+    await untilNativeTransferRuns();
+    data.resetAndDestroy();
+    const reply = await connection.nextReply();
+    assert.equal(reply.replyCode, 426);
+    assert.match(reply.lines.join(' '), /Data connection lost/);
+    await untilNativeTransfersEnded();
+    const again = await retrieve(t, connection, 'big.bin', 'active');
+    assert.equal(sha256(again.data), sha256(payload));
+  });
 
-test('a sendfile download whose client stops reading ends with 426 after the data stall timeout', sender, async (t) => {
-  const { port } = await serverWithBigFile(t, { limits: { dataStallTimeoutMs: 300 } });
-  const before = sendfileDownloadCount();
-  const { connection } = await startPausedDownload(t, port); // never read
-  const startedAt = Date.now();
-  const reply = await connection.nextReply();
-  assert.equal(reply.replyCode, 426);
-  assert.match(reply.lines[0]!, /stalled/);
-  assert.ok(Date.now() - startedAt >= 250, 'not before the stall timeout');
-  assert.equal(sendfileDownloadCount() - before, 1, 'the stall clock was the sender’s');
-  await untilNativeTransfersEnded();
-  await connection.expect('NOOP', 200);
-});
+  test(`a sendfile download whose client stops reading ends with 426 after the data stall timeout (${kind})`, sender, async (t) => {
+    usePassivePorts(t, kind);
+    const { port } = await serverWithBigFile(t, { limits: { dataStallTimeoutMs: 300 } });
+    const before = sendfileDownloadCount();
+    const { connection } = await startPausedDownload(t, port); // never read
+    const startedAt = Date.now();
+    const reply = await connection.nextReply();
+    assert.equal(reply.replyCode, 426);
+    assert.match(reply.lines[0]!, /stalled/);
+    assert.ok(Date.now() - startedAt >= 250, 'not before the stall timeout');
+    assert.equal(sendfileDownloadCount() - before, 1, 'the stall clock was the sender’s');
+    await untilNativeTransfersEnded();
+    await connection.expect('NOOP', 200);
+  });
+}

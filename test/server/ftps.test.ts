@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { passiveDescriptorsTaken } from '../../src/server/data/data-channel.js';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -318,9 +319,12 @@ test('refuses a clear data connection under PROT P with 425', async (t) => {
   const { port, root } = await startFtpsServer(t);
   await writeFile(join(root, 'file.bin'), 'x');
   const connection = await FtpsConnection.loginSecure(t, port);
+  const taken = passiveDescriptorsTaken();
   const data = await connection.prepareData(t, 'PASV', 'clear');
   assert.equal((await connection.send('RETR file.bin')).replyCode, 150);
   const socket = await data();
+  // SECURITY: under PROT P the connection waiting for RETR is never sent to bare (in clear).
+  assert.equal(passiveDescriptorsTaken(), taken);
   // A client that expects clear data sends nothing; the server waits for a ClientHello until the
   // client gives up, so end the socket as such a client would.
   socket.end();

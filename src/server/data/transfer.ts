@@ -173,7 +173,12 @@ export class TransferRunner {
     let readsInto = false;
     const descriptor = spec.sendToDescriptor ? this.options.channel.takePendingDescriptor() : null;
     if (descriptor !== null) {
-      const sending = spec.sendToDescriptor!(descriptor, { signal, stallTimeoutMs: this.options.dataStallTimeoutMs });
+      let sending: DescriptorTransfer | null = null;
+      try {
+        sending = spec.sendToDescriptor!(descriptor, { signal, stallTimeoutMs: this.options.dataStallTimeoutMs });
+      } catch (error) {
+        this.options.logFailure(error); // a fault of the sender's: the socket path below still serves the client
+      }
       if (sending) return await this.finishOnDescriptor(spec, descriptor, sending, signal, outcome);
       socket = this.options.channel.socketOn(descriptor);
     } else {
