@@ -6,8 +6,10 @@
  * Where the native helper offers it (Linux), a port is a bare listening descriptor that nothing
  * watches until the transfer: a download then takes its connection as a descriptor too and sends
  * into it with sendfile, with no net.Server or net.Socket made (native/passive_socket.c says why);
- * PassiveListener turns the descriptor into a net.Server for everything else.
+ * everything else gets a socket on the taken connection, or a net.Server on the port when the
+ * client has not connected yet (passive-listener.ts).
  */
+import cluster from 'node:cluster';
 import { createServer, isIP, type Server } from 'node:net';
 import { nativePassiveSockets, type NativePassiveSockets } from '../../native/native-addon.js';
 import { ReplyCode } from '../../protocol/reply-code.js';
@@ -38,8 +40,9 @@ export class PassivePortPool {
 
   /** Listen on a free port of the range; throws CommandError(425) when none is free. */
   async reserve(bindHost: string): Promise<ReservedPort> {
-    // An IPv6 zone ("fe80::1%eth0") is left to Node, which resolves the interface name.
-    const sockets = isIP(bindHost) !== 0 && !bindHost.includes('%') ? nativePassiveSockets() : null;
+    // An IPv6 zone ("fe80::1%eth0") is left to Node, which resolves the interface name; so is a
+    // cluster worker's port: Node would ask the primary to listen on the worker's descriptor.
+    const sockets = isIP(bindHost) !== 0 && !bindHost.includes('%') && !cluster.isWorker ? nativePassiveSockets() : null;
     const listen = (port: number): ReservedPort | Promise<ReservedPort> =>
       sockets ? listenDescriptor(sockets, bindHost, port) : listenOn(bindHost, port);
     if (!this.range) return listen(0);
