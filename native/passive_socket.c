@@ -8,8 +8,11 @@
  * listeners and close callbacks, were a good part of the event loop's work per download, where
  * vsftpd makes the same system calls and nothing else. Nothing watches the listening descriptor:
  * a client connects before it sends RETR, so the connection is waiting in the backlog by then, and
- * anything else (a listing, an upload, a client that connects late) hands the descriptor to a
- * net.Server after all (server/data/passive-listener.ts).
+ * anything else (a listing, an upload, a client that connects late) gets a socket on the taken
+ * connection, or a net.Server on the port after all (server/data/passive-listener.ts).
+ * Measured on that workload, alternated 4 times with the build before (Server and Socket): 877-1028
+ * → 1050-1236 files/s, server CPU 0.59-0.75 → 0.38-0.51 ms per download, of it the event loop's
+ * 0.42-0.53 → 0.29-0.38 ms; pair runs against vsftpd 0.99×, 1.08×, 1.03×, 0.89× (0.77-0.96× before).
  *
  * JS: listenTcp(address, port, backlog) → [fd, port]   (an IP address literal; port 0: any)
  *       throws error.code ("EADDRINUSE", "EACCES", "EINVAL", ...); non-blocking, close-on-exec,
