@@ -4,6 +4,7 @@
 
 #include <node_api.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Numbers per entry in a stats answer: mode (-1: could not be stat'ed), size, mtimeMs, dev, ino. */
 #define FIELDS_PER_ENTRY 5
@@ -43,6 +44,10 @@ void ferry_set_function(napi_env env, napi_value object, const char *name, napi_
 
 /* Reject `deferred` with an Error whose code is `code` (node_api_helpers.c). */
 void ferry_reject(napi_env env, napi_deferred deferred, const char *code, const char *message);
+
+/* The call's first argument as a descriptor (a non-negative int32) in *descriptor: 1, or 0 after
+   throwing a TypeError with `usage`. */
+int ferry_descriptor_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *descriptor);
 
 /* The call's first argument as a malloc'ed UTF-8 string; NULL after throwing (TypeError with
    `usage` when it is not a string, or out of memory). */

@@ -1,6 +1,6 @@
 /*
  * Node-API pieces every part of the native helper uses: errno names, a function set on an
- * object, rejecting a promise with an error code, a string argument, handing a malloc'ed array of doubles to JavaScript, and the
+ * object, rejecting a promise with an error code, a descriptor or string argument, handing a malloc'ed array of doubles to JavaScript, and the
  * { count, names } answer of openListing.
  */
 #include <errno.h>
@@ -46,6 +46,18 @@ void ferry_reject(napi_env env, napi_deferred deferred, const char *code, const 
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value);
   napi_create_error(env, code_value, message_value, &error);
   napi_reject_deferred(env, deferred, error);
+}
+
+int ferry_descriptor_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *descriptor) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  *descriptor = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], descriptor) != napi_ok || *descriptor < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
 }
 
 char *ferry_string_argument(napi_env env, napi_callback_info info, const char *usage) {

@@ -97,14 +97,8 @@ static napi_value listen_tcp(napi_env env, napi_callback_info info) {
 }
 
 static napi_value accept_pending(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t listen_fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &listen_fd) != napi_ok || listen_fd < 0) {
-    napi_throw_type_error(env, NULL, "acceptPending(listenFd): a non-negative integer");
-    return NULL;
-  }
+  int32_t listen_fd;
+  if (!ferry_descriptor_argument(env, info, "acceptPending(listenFd): a non-negative integer", &listen_fd)) return NULL;
   struct sockaddr_storage peer;
   socklen_t peer_length;
   int accepted;

@@ -18,14 +18,8 @@
 #include <sys/socket.h>
 
 static napi_value pending_socket_error(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t socket_fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok || socket_fd < 0) {
-    napi_throw_type_error(env, NULL, "pendingSocketError(socketFd): a non-negative integer");
-    return NULL;
-  }
+  int32_t socket_fd;
+  if (!ferry_descriptor_argument(env, info, "pendingSocketError(socketFd): a non-negative integer", &socket_fd)) return NULL;
   int error = 0;
   socklen_t length = sizeof error;
   napi_value result;

@@ -117,6 +117,7 @@ export class PassiveListener {
     if (this.isClosed) return;
     this.isClosed = true;
     clearTimeout(this.acceptTimer);
+    this.closeWaitingConnections();
     this.stopListening();
     this.waiter?.reject(new CommandError(ReplyCode.CannotOpenDataConnection, 'Data connection setup was cancelled.'));
     this.waiter = null;
@@ -130,19 +131,17 @@ export class PassiveListener {
 
   private stopListening(): void {
     this.server?.close();
-    if (this.listeningFd === null) return;
-    // Connections still in the backlog are accepted and closed first: closing the port alone
-    // would reset them, and a client whose transfer was refused or aborted gets an orderly EOF.
-    const sockets = nativePassiveSockets();
-    try {
-      for (let pending = sockets?.acceptPending(this.listeningFd); pending; pending = sockets?.acceptPending(this.listeningFd)) {
-        closeSync(pending[0]);
-      }
-    } catch {
-      // EMFILE and the like: the rest are reset with the port
-    }
-    closeSync(this.listeningFd);
+    if (this.listeningFd !== null) closeSync(this.listeningFd); // a socket's close(2) does not block
     this.listeningFd = null;
+  }
+
+  /**
+   * Accept and close what still waits in the bare descriptor's backlog: closing the port alone
+   * would reset those connections, and a client whose transfer was refused, aborted or replaced
+   * gets an orderly EOF. Not needed once the client's connection was taken (strangers are left).
+   */
+  private closeWaitingConnections(): void {
+    for (let descriptor = this.takeFromBacklog(); descriptor !== null; descriptor = this.takeFromBacklog()) closeSync(descriptor);
   }
 
   /** The client's connection from the bare descriptor's backlog, strangers' closed on the way; null when none waits. */
@@ -209,6 +208,7 @@ export class PassiveListener {
     this.failure = error;
     this.isClosed = true;
     clearTimeout(this.acceptTimer);
+    this.closeWaitingConnections();
     this.stopListening();
     this.waiter?.reject(error);
     this.waiter = null;

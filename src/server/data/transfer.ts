@@ -204,18 +204,10 @@ export class TransferRunner {
     socket.setTimeout(this.options.dataStallTimeoutMs, () => socket.destroy(new DataStallError('data connection stalled')));
     try {
       const bytes = await spec.move(socket, signal, readsInto);
-      reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
-      return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
+      return this.ending(spec, outcome, signal, bytes, null, false);
     } catch (error) {
       const bytes = spec.bytesMoved?.() ?? socket.bytesRead + socket.bytesWritten;
-      if (signal.aborted) {
-        reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
-        return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, bytes);
-      }
-      const { replyCode, text } = classifyTransferError(error, isDataConnectionBroken);
-      if (replyCode === ReplyCode.LocalErrorInProcessing) this.options.logFailure(error);
-      reply(replyCode, text);
-      return outcome('failed', replyCode, bytes);
+      return this.ending(spec, outcome, signal, bytes, { error }, isDataConnectionBroken);
     } finally {
       this.options.channel.releaseSocket(socket);
     }
@@ -223,22 +215,28 @@ export class TransferRunner {
 
   /**
    * The end of a download sent into a bare descriptor: the replies move() on a socket would get.
-   * The descriptor is closed before the 226, so the client has its EOF when it reads the reply.
+   * The descriptor is closed before the 226, so the client has its EOF when it reads the reply
+   * (a socket's close(2) does not block: Ferry never sets SO_LINGER).
    */
-  private async finishOnDescriptor(
-    spec: TransferSpec,
-    descriptor: number, sending: DescriptorTransfer, signal: AbortSignal, outcome: OutcomeOf): Promise<TransferOutcome> {
-    const { reply } = this.options;
-    let failure: unknown = null;
-    let ending: Awaited<DescriptorTransfer['done']>['ending'] | null = null;
+  private async finishOnDescriptor(spec: TransferSpec, descriptor: number, sending: DescriptorTransfer, signal: AbortSignal, outcome: OutcomeOf): Promise<TransferOutcome> {
+    let failure: { readonly error: unknown } | null = null;
     try {
-      ({ ending } = await sending.done);
+      const { ending } = await sending.done;
+      if (ending === 'stalled') failure = { error: new DataStallError('data connection stalled') };
+      else if (ending === 'cancelled') failure = { error: signal.reason };
     } catch (error) {
-      failure = error;
+      failure = { error };
     }
     closeSync(descriptor);
-    const bytes = sending.bytes();
-    if (ending === 'end') {
+    // The native sender says which side failed: the socket's errors are a lost connection.
+    const isDataConnectionBroken = (failure?.error as { side?: string } | undefined)?.side === 'socket';
+    return this.ending(spec, outcome, signal, sending.bytes(), failure, isDataConnectionBroken);
+  }
+
+  /** The final reply and outcome of a byte move that ended, without `failure` (226) or with it (426, 451, …). */
+  private ending(spec: TransferSpec, outcome: OutcomeOf, signal: AbortSignal, bytes: number, failure: { readonly error: unknown } | null, isDataConnectionBroken: boolean): TransferOutcome {
+    const { reply } = this.options;
+    if (failure === null) {
       reply(ReplyCode.ClosingDataConnection, spec.completionText ?? 'Transfer complete.');
       return outcome('completed', ReplyCode.ClosingDataConnection, bytes);
     }
@@ -246,10 +244,8 @@ export class TransferRunner {
       reply(ReplyCode.ConnectionClosedTransferAborted, 'Transfer aborted.');
       return outcome('aborted', ReplyCode.ConnectionClosedTransferAborted, bytes);
     }
-    if (ending === 'stalled') failure = new DataStallError('data connection stalled');
-    // The native sender says which side failed: the socket's errors are a lost connection.
-    const { replyCode, text } = classifyTransferError(failure, (failure as { side?: string } | null)?.side === 'socket');
-    if (replyCode === ReplyCode.LocalErrorInProcessing) this.options.logFailure(failure);
+    const { replyCode, text } = classifyTransferError(failure.error, isDataConnectionBroken);
+    if (replyCode === ReplyCode.LocalErrorInProcessing) this.options.logFailure(failure.error);
     reply(replyCode, text);
     return outcome('failed', replyCode, bytes);
   }
